@@ -1,0 +1,10 @@
+//! Who is calling and may they: tokens (JWT HS256), passwords (argon2id) and the guard that
+//! turns a bearer token into a typed `Caller`.
+
+mod guard;
+mod password;
+mod tokens;
+
+pub use guard::Caller;
+pub use password::PasswordHasher;
+pub use tokens::{ACCESS_TOKEN_TTL_SECS, AccessClaims, IssuedToken, TokenKeys, TokenKind};

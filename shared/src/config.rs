@@ -1,0 +1,171 @@
+//! Settings, read once at init from the environment. A missing or weak value stops the function
+//! before it serves anything, with a message that names the variable.
+
+use std::fmt;
+
+/// Secrets shorter than this are refused: HS256 wants at least a 256-bit key (RFC 7518 §3.2).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub jwt_secret: Secret,
+    pub refresh_token_secret: Secret,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// Set locally (DynamoDB Local); absent in AWS, where the SDK finds the regional endpoint.
+    pub dynamodb_endpoint: Option<String>,
+}
+
+/// A secret value whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("table_name", &self.table_name)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("dynamodb_endpoint", &self.dynamodb_endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{0} must be at least {MIN_SECRET_BYTES} bytes")]
+    WeakSecret(&'static str),
+    #[error("JWT_SECRET and REFRESH_TOKEN_SECRET must differ")]
+    SameSecrets,
+}
+
+impl Config {
+    /// Reads the process environment. Call once, in `main`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| {
+            lookup(name)
+                .filter(|value| !value.trim().is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        let secret = |name: &'static str| {
+            let value = required(name)?;
+            if value.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError::WeakSecret(name));
+            }
+            Ok(Secret(value))
+        };
+        let config = Self {
+            table_name: required("TABLE_NAME")?,
+            jwt_secret: secret("JWT_SECRET")?,
+            refresh_token_secret: secret("REFRESH_TOKEN_SECRET")?,
+            jwt_issuer: required("JWT_ISSUER")?,
+            jwt_audience: required("JWT_AUDIENCE")?,
+            dynamodb_endpoint: lookup("DYNAMODB_ENDPOINT").filter(|v| !v.trim().is_empty()),
+        };
+        if config.jwt_secret == config.refresh_token_secret {
+            return Err(ConfigError::SameSecrets);
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const GOOD: &[(&str, &str)] = &[
+        ("TABLE_NAME", "app"),
+        ("JWT_SECRET", "a-very-long-access-token-secret-0123456789"),
+        ("REFRESH_TOKEN_SECRET", "a-very-long-refresh-token-secret-0123456789"),
+        ("JWT_ISSUER", "https://api.example.test"),
+        ("JWT_AUDIENCE", "example-clients"),
+    ];
+
+    fn with(overrides: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut pairs: Vec<_> = GOOD.to_vec();
+        for (k, v) in overrides {
+            pairs.retain(|(name, _)| name != k);
+            pairs.push((k, v));
+        }
+        pairs
+    }
+
+    #[test]
+    fn reads_a_complete_environment() {
+        let config = Config::from_lookup(env(GOOD)).unwrap();
+        assert_eq!(config.table_name, "app");
+        assert_eq!(config.dynamodb_endpoint, None);
+    }
+
+    #[test]
+    fn names_the_missing_variable() {
+        for name in [
+            "TABLE_NAME",
+            "JWT_SECRET",
+            "REFRESH_TOKEN_SECRET",
+            "JWT_ISSUER",
+            "JWT_AUDIENCE",
+        ] {
+            let pairs: Vec<_> = GOOD.iter().copied().filter(|(k, _)| *k != name).collect();
+            let error = Config::from_lookup(env(&pairs)).unwrap_err();
+            assert_eq!(error, ConfigError::Missing(name));
+            assert!(error.to_string().contains(name));
+        }
+    }
+
+    #[test]
+    fn refuses_short_or_equal_secrets() {
+        let short = with(&[("REFRESH_TOKEN_SECRET", "too-short")]);
+        assert_eq!(
+            Config::from_lookup(env(&short)).unwrap_err(),
+            ConfigError::WeakSecret("REFRESH_TOKEN_SECRET")
+        );
+        let same = with(&[(
+            "REFRESH_TOKEN_SECRET",
+            "a-very-long-access-token-secret-0123456789",
+        )]);
+        assert_eq!(
+            Config::from_lookup(env(&same)).unwrap_err(),
+            ConfigError::SameSecrets
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = Config::from_lookup(env(GOOD)).unwrap();
+        let printed = format!("{config:?} {:?}", config.jwt_secret);
+        assert!(!printed.contains("very-long"), "{printed}");
+    }
+}

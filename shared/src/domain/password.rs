@@ -1,0 +1,90 @@
+use std::fmt;
+
+use super::{FromJsonField, char_len, json_string};
+
+/// A plaintext password from a request. It is never printed: `Debug` is redacted and it has no
+/// `Display` or `Serialize`.
+#[derive(Clone)]
+pub struct Password(String);
+
+const MIN_LEN: usize = 8;
+const MAX_LEN: usize = 128;
+
+impl Password {
+    /// Checks the length in characters; the password is kept exactly as sent (never trimmed or
+    /// truncated), so what the user typed is what gets hashed.
+    pub fn parse(raw: String) -> Result<Self, String> {
+        let len = char_len(&raw);
+        if len < MIN_LEN {
+            return Err(format!("must be at least {MIN_LEN} characters"));
+        }
+        if len > MAX_LEN {
+            return Err(format!("must be at most {MAX_LEN} characters"));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromJsonField for Password {
+    fn from_json(value: serde_json::Value) -> Result<Self, String> {
+        Self::parse(json_string(value)?)
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// An argon2id hash as a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`). Redacted in
+/// `Debug`; never part of a response.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    pub fn from_phc(phc: String) -> Self {
+        Self(phc)
+    }
+    pub fn as_phc(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_is_counted_in_characters_and_kept_whole() {
+        assert!(Password::parse("short".into()).is_err());
+        assert!(Password::parse("ééééééé".into()).is_err(), "7 characters");
+        let eight = Password::parse("éééééééé".into()).unwrap();
+        assert_eq!(eight.expose(), "éééééééé");
+        let spaced = Password::parse("  padded pass  ".into()).unwrap();
+        assert_eq!(spaced.expose(), "  padded pass  ", "never trimmed");
+        assert!(Password::parse("x".repeat(128)).is_ok());
+        assert_eq!(
+            Password::parse("x".repeat(129)).unwrap_err(),
+            "must be at most 128 characters"
+        );
+    }
+
+    #[test]
+    fn never_debug_printed() {
+        let password = Password::parse("hunter2hunter2".into()).unwrap();
+        let hash = PasswordHash::from_phc("$argon2id$v=19$secret".into());
+        let printed = format!("{password:?} {hash:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("secret"));
+    }
+}

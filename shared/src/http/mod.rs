@@ -1,0 +1,13 @@
+//! The HTTP edge every function shares: reading requests (body, path, headers) and writing
+//! responses (envelopes, the contract's headers), and `serve`, which runs a handler and turns
+//! its `Result` into the response.
+
+mod body;
+mod request;
+mod response;
+mod serve;
+
+pub use body::{JsonBody, MAX_BODY_BYTES};
+pub use request::{header, path_param, request_id};
+pub use response::{ApiResponse, Pagination, finish};
+pub use serve::{run, serve};

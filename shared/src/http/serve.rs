@@ -1,0 +1,64 @@
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use lambda_http::{Body, Request, Response, service_fn};
+
+use super::request::{request_id, route};
+use super::response::{ApiResponse, finish};
+use crate::error::AppError;
+
+/// True until this process has served its first request.
+static COLD_START: AtomicBool = AtomicBool::new(true);
+
+/// Runs one request through `handler` and answers it: the one place where an `AppError`
+/// becomes a response and where every request is logged (request id, route, status, latency,
+/// cold start). Server errors are logged with their source chain; nothing from the request
+/// body, and so no password or token, is ever logged.
+pub async fn serve<F, Fut>(req: Request, handler: F) -> Response<Body>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Result<ApiResponse, AppError>>,
+{
+    let started = Instant::now();
+    let cold_start = COLD_START.swap(false, Ordering::Relaxed);
+    let request_id = request_id(&req);
+    let route = route(&req);
+
+    let outcome = handler(req).await;
+    if let Err(error) = &outcome {
+        if error.is_server_error() {
+            tracing::error!(
+                request_id = %request_id,
+                route = %route,
+                code = error.code(),
+                error = %error.source_chain(),
+                "request failed"
+            );
+        }
+    }
+    let response = finish(outcome, &request_id);
+    tracing::info!(
+        request_id = %request_id,
+        route = %route,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        cold_start,
+        "request"
+    );
+    response
+}
+
+/// The Lambda entry point every function's `main` ends with.
+pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Request) -> Fut + Sync,
+    Fut: Future<Output = Result<ApiResponse, AppError>> + Send,
+{
+    let handler = &handler;
+    lambda_http::run(service_fn(move |req: Request| async move {
+        Ok::<_, Infallible>(serve(req, handler).await)
+    }))
+    .await
+}

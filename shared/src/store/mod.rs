@@ -1,0 +1,44 @@
+//! Everything that touches DynamoDB. Handlers and services call the named access methods on
+//! `Store` (one module per aggregate); only `keys` knows how items are keyed.
+//!
+//! There is no repository trait: tests run against DynamoDB Local, so the DynamoDB store is the
+//! only implementation there will be, and a trait with one implementation is ceremony.
+
+mod client;
+mod errors;
+mod item;
+pub mod keys;
+#[cfg(feature = "table-admin")]
+pub mod table;
+mod transaction;
+mod users;
+
+pub use client::dynamodb_client;
+pub use errors::sdk_error;
+pub use transaction::{Cancellation, classify_cancellation};
+
+use aws_sdk_dynamodb::Client;
+
+/// The single table and the client that reaches it, built once at init.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+}

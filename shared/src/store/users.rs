@@ -1,0 +1,188 @@
+//! Users and their email claims.
+
+use aws_sdk_dynamodb::{
+    error::SdkError,
+    operation::transact_write_items::TransactWriteItemsError,
+    types::{Put, TransactWriteItem},
+};
+
+use super::item::{Item, ItemReader, n, s, string_list};
+use super::keys::{self, PK, SK, TYPE, item_type};
+use super::transaction::{Cancellation, classify_reasons};
+use super::{Store, sdk_error};
+use crate::domain::{Email, PasswordHash, Role, Timestamp, User, UserId, UserName, UserRecord};
+use crate::error::AppError;
+
+/// The sign-up transaction sends the user item, then the email claim; cancellation reasons come
+/// back in that order.
+const CREATE_EMAIL_CLAIM: usize = 1;
+
+impl Store {
+    /// Writes a new user and claims their email, in one transaction whose puts are both
+    /// conditional on the item not existing: two sign-ups with one email (in any letter case)
+    /// can never both succeed, whatever the timing. The loser gets `EMAIL_TAKEN`.
+    pub async fn create_user(&self, record: &UserRecord) -> Result<(), AppError> {
+        let user = put_new(&self.table, user_item(record))?;
+        let claim = put_new(&self.table, email_claim_item(&record.user.email, &record.user.id))?;
+        self.client
+            .transact_write_items()
+            .transact_items(user)
+            .transact_items(claim)
+            .send()
+            .await
+            .map_err(|error| match cancellation(&error) {
+                Some(Cancellation::ConditionFailed(failed)) if failed.contains(&CREATE_EMAIL_CLAIM) => {
+                    AppError::EmailTaken
+                }
+                // A UUIDv7 collision or a concurrent transaction: the client may simply retry.
+                Some(Cancellation::ConditionFailed(_) | Cancellation::Conflict) => AppError::Conflict,
+                _ => sdk_error(error),
+            })?;
+        Ok(())
+    }
+
+    /// The user with this id, if any. Strongly consistent: a client reads its own writes.
+    pub async fn find_user(&self, id: &UserId) -> Result<Option<UserRecord>, AppError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(id).to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        output.item.as_ref().map(user_from_item).transpose()
+    }
+
+    /// Replaces a user's roles (admin bootstrap). `NOT_FOUND` if there is no such user.
+    pub async fn set_roles(&self, id: &UserId, roles: &[Role]) -> Result<(), AppError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(id).to_attributes()))
+            .condition_expression("attribute_exists(#pk)")
+            .update_expression("SET #roles = :roles, #updatedAt = :now ADD #version :one")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#roles", "roles")
+            .expression_attribute_names("#updatedAt", "updatedAt")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":roles", string_list(roles.iter().map(|r| r.as_str())))
+            .expression_attribute_values(":now", s(Timestamp::now().to_rfc3339()))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await
+            .map_err(|error| {
+                if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                    AppError::NotFound
+                } else {
+                    sdk_error(error)
+                }
+            })?;
+        Ok(())
+    }
+}
+
+/// A put that only creates: it fails its condition if the key exists.
+fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, AppError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", PK)
+        .build()
+        .map_err(AppError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The cancellation reasons of a cancelled transaction; `None` for any other failure.
+pub(super) fn cancellation(error: &SdkError<TransactWriteItemsError>) -> Option<Cancellation> {
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            Some(classify_reasons(cancelled.cancellation_reasons()))
+        }
+        _ => None,
+    }
+}
+
+fn user_item(record: &UserRecord) -> Item {
+    let user = &record.user;
+    let key = keys::user(&user.id);
+    Item::from([
+        (PK.to_owned(), s(key.pk)),
+        (SK.to_owned(), s(key.sk)),
+        (TYPE.to_owned(), s(item_type::USER)),
+        ("id".to_owned(), s(user.id.to_string())),
+        ("name".to_owned(), s(user.name.as_str())),
+        ("email".to_owned(), s(user.email.as_str())),
+        ("roles".to_owned(), string_list(user.roles.iter().map(|r| r.as_str()))),
+        ("passwordHash".to_owned(), s(record.password_hash.as_phc())),
+        ("version".to_owned(), n(record.version)),
+        ("createdAt".to_owned(), s(user.created_at.to_rfc3339())),
+        ("updatedAt".to_owned(), s(user.updated_at.to_rfc3339())),
+    ])
+}
+
+fn email_claim_item(email: &Email, owner: &UserId) -> Item {
+    let key = keys::email_claim(email);
+    Item::from([
+        (PK.to_owned(), s(key.pk)),
+        (SK.to_owned(), s(key.sk)),
+        (TYPE.to_owned(), s(item_type::EMAIL_CLAIM)),
+        ("userId".to_owned(), s(owner.to_string())),
+    ])
+}
+
+fn user_from_item(item: &Item) -> Result<UserRecord, AppError> {
+    let read = ItemReader::new(item, item_type::USER);
+    let mut roles = read
+        .strings("roles")?
+        .into_iter()
+        .map(|role| Role::parse(role).ok_or_else(|| AppError::internal("corrupt user item: unknown role")))
+        .collect::<Result<Vec<_>, _>>()?;
+    roles.sort_unstable();
+    roles.dedup();
+    Ok(UserRecord {
+        user: User {
+            id: read.parsed("id", UserId::parse)?,
+            name: read.parsed("name", |v| UserName::parse(v).ok())?,
+            email: read.parsed("email", |v| Email::parse(v).ok())?,
+            roles,
+            created_at: read.parsed("createdAt", Timestamp::parse)?,
+            updated_at: read.parsed("updatedAt", Timestamp::parse)?,
+        },
+        password_hash: PasswordHash::from_phc(read.string("passwordHash")?.to_owned()),
+        version: read.number("version")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_items_round_trip() {
+        let record = UserRecord::new(
+            UserName::parse("Ada").unwrap(),
+            Email::parse("Ada@Example.com").unwrap(),
+            PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        );
+        let back = user_from_item(&user_item(&record)).unwrap();
+        assert_eq!(back.user, record.user);
+        assert_eq!(back.password_hash, record.password_hash);
+        assert_eq!(back.version, 1);
+    }
+
+    #[test]
+    fn a_corrupt_item_is_internal_and_names_the_attribute() {
+        let mut item = user_item(&UserRecord::new(
+            UserName::parse("Ada").unwrap(),
+            Email::parse("ada@example.com").unwrap(),
+            PasswordHash::from_phc("x".into()),
+        ));
+        item.remove("createdAt");
+        let error = user_from_item(&item).unwrap_err();
+        assert_eq!(error.code(), "INTERNAL");
+        assert!(error.source_chain().contains("createdAt"));
+    }
+}
