@@ -1,1 +1,1 @@
-
+//! Tools that stand an environment up; see the binaries in src/bin.

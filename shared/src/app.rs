@@ -18,7 +18,10 @@ impl App {
     }
 
     pub async fn build(config: Config) -> Self {
-        let store = Store::new(dynamodb_client(&config).await, config.table_name.clone());
+        let store = Store::new(
+            dynamodb_client(config.dynamodb_endpoint.as_deref()).await,
+            config.table_name.clone(),
+        );
         Self {
             tokens: TokenKeys::new(&config),
             passwords: PasswordHasher::new(),

@@ -108,7 +108,10 @@ mod tests {
     const GOOD: &[(&str, &str)] = &[
         ("TABLE_NAME", "app"),
         ("JWT_SECRET", "a-very-long-access-token-secret-0123456789"),
-        ("REFRESH_TOKEN_SECRET", "a-very-long-refresh-token-secret-0123456789"),
+        (
+            "REFRESH_TOKEN_SECRET",
+            "a-very-long-refresh-token-secret-0123456789",
+        ),
         ("JWT_ISSUER", "https://api.example.test"),
         ("JWT_AUDIENCE", "example-clients"),
     ];

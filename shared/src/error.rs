@@ -219,11 +219,23 @@ mod tests {
             (AppError::NotFound, 404, "NOT_FOUND"),
             (AppError::ProductNotFound(vec![]), 404, "PRODUCT_NOT_FOUND"),
             (AppError::EmailTaken, 409, "EMAIL_TAKEN"),
-            (AppError::InsufficientStock(vec![]), 409, "INSUFFICIENT_STOCK"),
+            (
+                AppError::InsufficientStock(vec![]),
+                409,
+                "INSUFFICIENT_STOCK",
+            ),
             (AppError::Conflict, 409, "CONFLICT"),
             (AppError::PayloadTooLarge, 413, "PAYLOAD_TOO_LARGE"),
-            (AppError::UnsupportedMediaType, 415, "UNSUPPORTED_MEDIA_TYPE"),
-            (AppError::IdempotencyKeyReused, 422, "IDEMPOTENCY_KEY_REUSED"),
+            (
+                AppError::UnsupportedMediaType,
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+            ),
+            (
+                AppError::IdempotencyKeyReused,
+                422,
+                "IDEMPOTENCY_KEY_REUSED",
+            ),
             (
                 AppError::RateLimited {
                     retry_after_secs: 5,

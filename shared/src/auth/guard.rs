@@ -76,10 +76,19 @@ mod tests {
     fn self_or_admin_and_admin_only() {
         let me = UserId::new();
         let other = UserId::new();
-        let user = Caller { id: me, roles: vec![Role::User] };
-        let admin = Caller { id: other, roles: vec![Role::User, Role::Admin] };
+        let user = Caller {
+            id: me,
+            roles: vec![Role::User],
+        };
+        let admin = Caller {
+            id: other,
+            roles: vec![Role::User, Role::Admin],
+        };
         assert!(user.require_self_or_admin(&me).is_ok());
-        assert_eq!(user.require_self_or_admin(&other).unwrap_err().code(), "FORBIDDEN");
+        assert_eq!(
+            user.require_self_or_admin(&other).unwrap_err().code(),
+            "FORBIDDEN"
+        );
         assert!(admin.require_self_or_admin(&me).is_ok());
         assert_eq!(user.require_admin().unwrap_err().code(), "FORBIDDEN");
         assert!(admin.require_admin().is_ok());

@@ -1,6 +1,9 @@
 use argon2::{
     Argon2,
-    password_hash::{PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier, SaltString, rand_core::OsRng},
+    password_hash::{
+        PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier, SaltString,
+        rand_core::OsRng,
+    },
 };
 
 use crate::domain::{Password, PasswordHash};
@@ -41,7 +44,8 @@ impl PasswordHasher {
         let password = password.clone();
         let hash = hash.clone();
         tokio::task::spawn_blocking(move || {
-            let parsed = PhcHash::new(hash.as_phc()).map_err(|e| AppError::internal(e.to_string()))?;
+            let parsed =
+                PhcHash::new(hash.as_phc()).map_err(|e| AppError::internal(e.to_string()))?;
             match argon2.verify_password(password.expose().as_bytes(), &parsed) {
                 Ok(()) => Ok(true),
                 Err(argon2::password_hash::Error::Password) => Ok(false),
@@ -65,9 +69,23 @@ mod tests {
     async fn hashes_with_argon2id_at_owasp_parameters_and_verifies() {
         let hasher = PasswordHasher::new();
         let hash = hasher.hash(&password("correct horse")).await.unwrap();
-        assert!(hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{:?}", hash.as_phc());
-        assert!(hasher.verify(&password("correct horse"), &hash).await.unwrap());
-        assert!(!hasher.verify(&password("correct horsE"), &hash).await.unwrap());
+        assert!(
+            hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{:?}",
+            hash.as_phc()
+        );
+        assert!(
+            hasher
+                .verify(&password("correct horse"), &hash)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(&password("correct horsE"), &hash)
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
@@ -82,6 +100,13 @@ mod tests {
     async fn a_corrupt_stored_hash_is_internal_not_a_wrong_password() {
         let hasher = PasswordHasher::new();
         let corrupt = PasswordHash::from_phc("not-a-phc-string".into());
-        assert_eq!(hasher.verify(&password("whatever1"), &corrupt).await.unwrap_err().code(), "INTERNAL");
+        assert_eq!(
+            hasher
+                .verify(&password("whatever1"), &corrupt)
+                .await
+                .unwrap_err()
+                .code(),
+            "INTERNAL"
+        );
     }
 }

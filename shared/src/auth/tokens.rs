@@ -107,8 +107,12 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().to_string(),
             typ: TokenKind::Access,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.access.encoding)
-            .map_err(AppError::internal)?;
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.access.encoding,
+        )
+        .map_err(AppError::internal)?;
         Ok(IssuedToken {
             token,
             expires_in: ACCESS_TOKEN_TTL_SECS,
@@ -118,11 +122,15 @@ impl TokenKeys {
     /// The claims of a valid access token; `UNAUTHENTICATED` for anything else, whatever the
     /// reason (the reason is not the client's business).
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, AppError> {
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.access.decoding, &self.access.validation)
-            .map_err(|error| {
-                tracing::debug!(reason = ?error.kind(), "access token refused");
-                AppError::Unauthenticated
-            })?;
+        let data = jsonwebtoken::decode::<AccessClaims>(
+            token,
+            &self.access.decoding,
+            &self.access.validation,
+        )
+        .map_err(|error| {
+            tracing::debug!(reason = ?error.kind(), "access token refused");
+            AppError::Unauthenticated
+        })?;
         if data.claims.typ != TokenKind::Access {
             return Err(AppError::Unauthenticated);
         }
@@ -206,13 +214,19 @@ mod tests {
     #[test]
     fn a_hand_made_valid_token_passes_so_the_refusals_below_mean_something() {
         let keys = TokenKeys::new(&config());
-        assert!(keys.verify_access(&sign(valid_claims(), ACCESS_SECRET)).is_ok());
+        assert!(
+            keys.verify_access(&sign(valid_claims(), ACCESS_SECRET))
+                .is_ok()
+        );
     }
 
     #[test]
     fn refuses_wrong_signature_expired_wrong_issuer_or_audience() {
         let keys = TokenKeys::new(&config());
-        assert!(refused(&keys, &sign(valid_claims(), "another-secret-another-secret-another")));
+        assert!(refused(
+            &keys,
+            &sign(valid_claims(), "another-secret-another-secret-another")
+        ));
         let now = jsonwebtoken::get_current_timestamp();
         let mut expired = valid_claims();
         expired["exp"] = json!(now - 60);
@@ -231,7 +245,10 @@ mod tests {
         for claim in ["exp", "iss", "aud", "sub", "typ"] {
             let mut claims = valid_claims();
             claims.as_object_mut().unwrap().remove(claim);
-            assert!(refused(&keys, &sign(claims, ACCESS_SECRET)), "without {claim}");
+            assert!(
+                refused(&keys, &sign(claims, ACCESS_SECRET)),
+                "without {claim}"
+            );
         }
     }
 
@@ -248,8 +265,11 @@ mod tests {
     fn refuses_alg_none_and_other_algorithms() {
         let keys = TokenKeys::new(&config());
         let payload = URL_SAFE_NO_PAD.encode(valid_claims().to_string());
-        for header in [json!({"alg": "none", "typ": "JWT"}), json!({"alg": "HS512", "typ": "JWT"}),
-                       json!({"alg": "RS256", "typ": "JWT"})] {
+        for header in [
+            json!({"alg": "none", "typ": "JWT"}),
+            json!({"alg": "HS512", "typ": "JWT"}),
+            json!({"alg": "RS256", "typ": "JWT"}),
+        ] {
             let header = URL_SAFE_NO_PAD.encode(header.to_string());
             assert!(refused(&keys, &format!("{header}.{payload}.")));
             assert!(refused(&keys, &format!("{header}.{payload}")));

@@ -61,7 +61,9 @@ mod tests {
         assert!(text.ends_with('Z') && text.len() == 24, "{text}");
         assert_eq!(Timestamp::parse(&text), Some(now));
         assert_eq!(
-            Timestamp::parse("2026-01-02T03:04:05.678+02:00").unwrap().to_rfc3339(),
+            Timestamp::parse("2026-01-02T03:04:05.678+02:00")
+                .unwrap()
+                .to_rfc3339(),
             "2026-01-02T01:04:05.678Z"
         );
     }

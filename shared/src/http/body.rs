@@ -10,7 +10,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A request body that is a JSON object, read field by field so that every problem is reported
 /// at once: unknown fields, missing fields and invalid values each get an entry in `errors`.
 ///
-/// ```ignore
+/// ```text
 /// let mut body = JsonBody::parse(&req, &["name", "email", "password"])?;
 /// let name = body.required::<UserName>("name");
 /// let email = body.required::<Email>("email");
@@ -54,12 +54,12 @@ impl JsonBody {
         }
     }
 
-    /// A field that may be absent (or null): `Ok(None)` then. An invalid value is `Err(())`
-    /// with its error recorded.
-    pub fn optional<T: FromJsonField>(&mut self, name: &str) -> Result<Option<T>, ()> {
+    /// A field that may be absent (or null). `None` also when the value is invalid, but then
+    /// an error is recorded and `finish` fails, so past `finish`, `None` means absent.
+    pub fn optional<T: FromJsonField>(&mut self, name: &str) -> Option<T> {
         match self.fields.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => self.parse_value(name, value).map(Some).ok_or(()),
+            None | Some(Value::Null) => None,
+            Some(value) => self.parse_value(name, value),
         }
     }
 
@@ -109,7 +109,9 @@ mod tests {
     use crate::domain::{Email, UserName};
 
     fn request(content_type: Option<&str>, body: Body) -> Request {
-        let mut builder = lambda_http::http::Request::builder().method("POST").uri("/users");
+        let mut builder = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/users");
         if let Some(ct) = content_type {
             builder = builder.header(CONTENT_TYPE, ct);
         }
@@ -127,17 +129,30 @@ mod tests {
     #[test]
     fn refuses_non_objects_and_broken_json() {
         for text in ["", "{", "[]", "42", "\"x\"", "null", "{\"a\":1}x"] {
-            assert_eq!(code_of(JsonBody::parse(&json(text), &["a"])), "MALFORMED_JSON", "{text}");
+            assert_eq!(
+                code_of(JsonBody::parse(&json(text), &["a"])),
+                "MALFORMED_JSON",
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn checks_media_type_only_when_there_is_a_body() {
         let plain = request(Some("text/plain"), Body::Text("{}".into()));
-        assert_eq!(code_of(JsonBody::parse(&plain, &[])), "UNSUPPORTED_MEDIA_TYPE");
+        assert_eq!(
+            code_of(JsonBody::parse(&plain, &[])),
+            "UNSUPPORTED_MEDIA_TYPE"
+        );
         let missing = request(None, Body::Text("{}".into()));
-        assert_eq!(code_of(JsonBody::parse(&missing, &[])), "UNSUPPORTED_MEDIA_TYPE");
-        let with_charset = request(Some("Application/JSON; charset=utf-8"), Body::Text("{}".into()));
+        assert_eq!(
+            code_of(JsonBody::parse(&missing, &[])),
+            "UNSUPPORTED_MEDIA_TYPE"
+        );
+        let with_charset = request(
+            Some("Application/JSON; charset=utf-8"),
+            Body::Text("{}".into()),
+        );
         assert!(JsonBody::parse(&with_charset, &[]).is_ok());
         let empty = request(None, Body::Empty);
         assert_eq!(code_of(JsonBody::parse(&empty, &[])), "MALFORMED_JSON");
@@ -146,7 +161,10 @@ mod tests {
     #[test]
     fn refuses_bodies_over_64_kib_before_reading_them() {
         let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_BODY_BYTES));
-        assert_eq!(code_of(JsonBody::parse(&json(&big), &["a"])), "PAYLOAD_TOO_LARGE");
+        assert_eq!(
+            code_of(JsonBody::parse(&json(&big), &["a"])),
+            "PAYLOAD_TOO_LARGE"
+        );
         let just_fits = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_BODY_BYTES - 8));
         assert_eq!(just_fits.len(), MAX_BODY_BYTES);
         assert!(JsonBody::parse(&json(&just_fits), &["a"]).is_ok());
@@ -154,7 +172,10 @@ mod tests {
 
     #[test]
     fn reads_binary_bodies() {
-        let req = request(Some("application/json"), Body::Binary(br#"{"name":"Ada"}"#.to_vec()));
+        let req = request(
+            Some("application/json"),
+            Body::Binary(br#"{"name":"Ada"}"#.to_vec()),
+        );
         let mut body = JsonBody::parse(&req, &["name"]).unwrap();
         let name = body.required::<UserName>("name");
         assert_eq!(body.finish(|| name).unwrap().as_str(), "Ada");
@@ -180,8 +201,16 @@ mod tests {
     fn optional_fields_may_be_absent_or_null() {
         let req = json(r#"{"name": null}"#);
         let mut body = JsonBody::parse(&req, &["name", "email"]).unwrap();
-        assert_eq!(body.optional::<UserName>("name"), Ok(None));
-        assert_eq!(body.optional::<Email>("email").map(|e| e.is_none()), Ok(true));
+        assert_eq!(body.optional::<UserName>("name"), None);
+        assert!(body.optional::<Email>("email").is_none());
         assert!(body.finish(|| Some(())).is_ok());
+
+        let req = json(r#"{"name": ""}"#);
+        let mut body = JsonBody::parse(&req, &["name"]).unwrap();
+        assert_eq!(body.optional::<UserName>("name"), None);
+        assert_eq!(
+            body.finish(|| Some(())).unwrap_err().code(),
+            "VALIDATION_FAILED"
+        );
     }
 }

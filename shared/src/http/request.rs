@@ -5,15 +5,15 @@ use crate::error::AppError;
 /// The id this request is known by in logs and in the `x-request-id` header: the Lambda
 /// invocation's request id, else API Gateway's, else a fresh one.
 pub fn request_id(req: &Request) -> String {
-    if let Some(context) = req.lambda_context_ref() {
-        if !context.request_id.is_empty() {
-            return context.request_id.clone();
-        }
+    if let Some(context) = req.lambda_context_ref()
+        && !context.request_id.is_empty()
+    {
+        return context.request_id.clone();
     }
-    if let Some(RequestContext::ApiGatewayV2(context)) = req.request_context_ref() {
-        if let Some(id) = &context.request_id {
-            return id.clone();
-        }
+    if let Some(RequestContext::ApiGatewayV2(context)) = req.request_context_ref()
+        && let Some(id) = &context.request_id
+    {
+        return id.clone();
     }
     uuid::Uuid::new_v4().to_string()
 }
@@ -28,15 +28,18 @@ pub fn path_param<'a>(req: &'a Request, name: &str) -> Result<&'a str, AppError>
 
 /// A header's value, if present and visible ASCII.
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|value| value.to_str().ok())
+    req.headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
 }
 
 /// "POST /users/{id}" from API Gateway's route key, or the method and path when there is none.
 pub(crate) fn route(req: &Request) -> String {
-    if let Some(RequestContext::ApiGatewayV2(context)) = req.request_context_ref() {
-        if let Some(route_key) = context.route_key.as_deref().filter(|key| *key != "$default") {
-            return route_key.to_owned();
-        }
+    if let Some(RequestContext::ApiGatewayV2(context)) = req.request_context_ref()
+        && let Some(route_key) = context.route_key.as_deref()
+        && route_key != "$default"
+    {
+        return route_key.to_owned();
     }
     format!("{} {}", req.method(), req.raw_http_path())
 }

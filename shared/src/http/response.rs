@@ -36,7 +36,11 @@ pub struct Pagination {
 }
 
 impl ApiResponse {
-    fn envelope<T: Serialize>(status: StatusCode, data: &T, pagination: Option<&Pagination>) -> Self {
+    fn envelope<T: Serialize>(
+        status: StatusCode,
+        data: &T,
+        pagination: Option<&Pagination>,
+    ) -> Self {
         let envelope = Envelope {
             status: "success",
             data,
@@ -163,16 +167,27 @@ mod tests {
         let created = finish(Ok(ApiResponse::created(&"x", "/users/1".into())), "r");
         assert_eq!(created.status(), 201);
         assert_eq!(created.headers()[LOCATION], "/users/1");
-        assert_eq!(body_json(&created), serde_json::json!({"status":"success","data":"x"}));
+        assert_eq!(
+            body_json(&created),
+            serde_json::json!({"status":"success","data":"x"})
+        );
 
-        let page = Pagination { limit: 20, next_cursor: None };
+        let page = Pagination {
+            limit: 20,
+            next_cursor: None,
+        };
         let list = finish(Ok(ApiResponse::list(&[1, 2], &page)), "r");
         assert_eq!(
             body_json(&list),
             serde_json::json!({"status":"success","data":[1,2],"pagination":{"limit":20,"nextCursor":null}})
         );
 
-        let limited = finish(Err(AppError::RateLimited { retry_after_secs: 42 }), "r");
+        let limited = finish(
+            Err(AppError::RateLimited {
+                retry_after_secs: 42,
+            }),
+            "r",
+        );
         assert_eq!(limited.status(), 429);
         assert_eq!(limited.headers()[RETRY_AFTER], "42");
         assert_eq!(body_json(&limited)["code"], "RATE_LIMITED");

@@ -27,16 +27,16 @@ where
     let route = route(&req);
 
     let outcome = handler(req).await;
-    if let Err(error) = &outcome {
-        if error.is_server_error() {
-            tracing::error!(
-                request_id = %request_id,
-                route = %route,
-                code = error.code(),
-                error = %error.source_chain(),
-                "request failed"
-            );
-        }
+    if let Err(error) = &outcome
+        && error.is_server_error()
+    {
+        tracing::error!(
+            request_id = %request_id,
+            route = %route,
+            code = error.code(),
+            error = %error.source_chain(),
+            "request failed"
+        );
     }
     let response = finish(outcome, &request_id);
     tracing::info!(

@@ -3,8 +3,6 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_dynamodb::{Client, config::Credentials};
 
-use crate::config::Config;
-
 /// Every call must answer well inside the function's Lambda timeout: an unreachable or slow
 /// DynamoDB becomes `SERVICE_UNAVAILABLE` in a few seconds, never a hung invocation.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -12,10 +10,9 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(2000);
 const OPERATION_TIMEOUT: Duration = Duration::from_millis(4500);
 const MAX_ATTEMPTS: u32 = 3;
 
-/// The DynamoDB client, built once at init. With `DYNAMODB_ENDPOINT` set (DynamoDB Local) it
-/// uses that endpoint and, unless the environment has credentials, fixed local ones, so the SDK
+/// The DynamoDB client, built once at init. With an endpoint (DynamoDB Local) it uses it and, unless the environment has credentials, fixed local ones, so the SDK
 /// does not probe for credentials that a laptop does not have.
-pub async fn dynamodb_client(config: &Config) -> Client {
+pub async fn dynamodb_client(endpoint: Option<&str>) -> Client {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -25,12 +22,15 @@ pub async fn dynamodb_client(config: &Config) -> Client {
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-    if let Some(endpoint) = &config.dynamodb_endpoint {
+    if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
         if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            loader = loader.credentials_provider(Credentials::new("local", "local", None, None, "local"));
+            loader = loader
+                .credentials_provider(Credentials::new("local", "local", None, None, "local"));
         }
-        if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+        if std::env::var_os("AWS_REGION").is_none()
+            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+        {
             loader = loader.region(Region::new("us-east-1"));
         }
     }

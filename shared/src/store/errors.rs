@@ -23,7 +23,9 @@ where
     R: Debug + Send + Sync + 'static,
 {
     let unavailable = match &error {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
         SdkError::ServiceError(service) => service
             .err()
             .code()

@@ -19,7 +19,12 @@ pub(crate) fn n(value: impl ToString) -> AttributeValue {
 }
 
 pub(crate) fn string_list<I: IntoIterator<Item = S>, S: Into<String>>(values: I) -> AttributeValue {
-    AttributeValue::L(values.into_iter().map(|v| AttributeValue::S(v.into())).collect())
+    AttributeValue::L(
+        values
+            .into_iter()
+            .map(|v| AttributeValue::S(v.into()))
+            .collect(),
+    )
 }
 
 /// Typed reads from one stored item of a known type.
@@ -34,7 +39,10 @@ impl<'a> ItemReader<'a> {
     }
 
     fn corrupt(&self, name: &str) -> AppError {
-        AppError::internal(format!("corrupt {} item: attribute {name} missing or mistyped", self.kind))
+        AppError::internal(format!(
+            "corrupt {} item: attribute {name} missing or mistyped",
+            self.kind
+        ))
     }
 
     pub(crate) fn string(&self, name: &str) -> Result<&'a str, AppError> {
@@ -55,14 +63,23 @@ impl<'a> ItemReader<'a> {
         match self.item.get(name) {
             Some(AttributeValue::L(values)) => values
                 .iter()
-                .map(|value| value.as_s().map(String::as_str).map_err(|_| self.corrupt(name)))
+                .map(|value| {
+                    value
+                        .as_s()
+                        .map(String::as_str)
+                        .map_err(|_| self.corrupt(name))
+                })
                 .collect(),
             _ => Err(self.corrupt(name)),
         }
     }
 
     /// Parses a string attribute with a domain parser.
-    pub(crate) fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, AppError> {
+    pub(crate) fn parsed<T>(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T, AppError> {
         parse(self.string(name)?).ok_or_else(|| self.corrupt(name))
     }
 }

@@ -4,14 +4,15 @@
 use aws_sdk_dynamodb::{
     Client,
     types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-        ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
     },
 };
 use serde::Deserialize;
 
 /// `template.yaml`, as it was when this crate was built.
-pub const TEMPLATE_YAML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"));
+pub const TEMPLATE_YAML: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"));
 
 /// The properties of the template's `AWS::DynamoDB::Table` that shape the table.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -74,14 +75,18 @@ impl TableDefinition {
             .get("Resources")
             .and_then(serde_yaml_ng::Value::as_mapping)
             .ok_or("template has no Resources")?;
-        let mut tables = resources
-            .values()
-            .filter(|resource| resource.get("Type").and_then(|t| t.as_str()) == Some("AWS::DynamoDB::Table"));
-        let table = tables.next().ok_or("template has no AWS::DynamoDB::Table")?;
+        let mut tables = resources.values().filter(|resource| {
+            resource.get("Type").and_then(|t| t.as_str()) == Some("AWS::DynamoDB::Table")
+        });
+        let table = tables
+            .next()
+            .ok_or("template has no AWS::DynamoDB::Table")?;
         if tables.next().is_some() {
             return Err("template has more than one AWS::DynamoDB::Table".into());
         }
-        let properties = table.get("Properties").ok_or("the table has no Properties")?;
+        let properties = table
+            .get("Properties")
+            .ok_or("the table has no Properties")?;
         Ok(serde_yaml_ng::from_value(properties.clone())?)
     }
 
@@ -110,14 +115,20 @@ impl TableDefinition {
                     .set_key_schema(Some(key_schema(&index.key_schema)?))
                     .projection(
                         Projection::builder()
-                            .projection_type(ProjectionType::from(index.projection.projection_type.as_str()))
+                            .projection_type(ProjectionType::from(
+                                index.projection.projection_type.as_str(),
+                            ))
                             .build(),
                     )
                     .build()?,
             );
         }
         request.send().await?;
-        if let Some(ttl) = self.time_to_live_specification.as_ref().filter(|ttl| ttl.enabled) {
+        if let Some(ttl) = self
+            .time_to_live_specification
+            .as_ref()
+            .filter(|ttl| ttl.enabled)
+        {
             client
                 .update_time_to_live()
                 .table_name(table_name)
@@ -137,7 +148,11 @@ impl TableDefinition {
     pub async fn ensure(&self, client: &Client, table_name: &str) -> Result<bool, BoxError> {
         match client.describe_table().table_name(table_name).send().await {
             Ok(_) => Ok(false),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
                 self.create(client, table_name).await?;
                 Ok(true)
             }
@@ -166,7 +181,11 @@ mod tests {
     #[test]
     fn reads_the_table_of_the_real_template() {
         let table = TableDefinition::from_built_template().unwrap();
-        let keys: Vec<_> = table.key_schema.iter().map(|k| (k.attribute_name.as_str(), k.key_type.as_str())).collect();
+        let keys: Vec<_> = table
+            .key_schema
+            .iter()
+            .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
+            .collect();
         assert_eq!(keys, [("pk", "HASH"), ("sk", "RANGE")]);
         assert_eq!(table.global_secondary_indexes[0].index_name, "gsi1");
         let ttl = table.time_to_live_specification.unwrap();
@@ -179,6 +198,11 @@ mod tests {
         assert!(TableDefinition::from_template(none).is_err());
         let table = "    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: []\n      AttributeDefinitions: []\n";
         let two = format!("Resources:\n  A:\n{table}  B:\n{table}");
-        assert!(TableDefinition::from_template(&two).unwrap_err().to_string().contains("more than one"));
+        assert!(
+            TableDefinition::from_template(&two)
+                .unwrap_err()
+                .to_string()
+                .contains("more than one")
+        );
     }
 }

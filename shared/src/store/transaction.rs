@@ -33,7 +33,11 @@ pub fn classify_cancellation(codes: &[Option<&str>]) -> Cancellation {
     if has(&["TransactionConflict"]) {
         return Cancellation::Conflict;
     }
-    if has(&["ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"]) {
+    if has(&[
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+    ]) {
         return Cancellation::Throttled;
     }
     let other = codes
@@ -58,8 +62,15 @@ mod tests {
 
     #[test]
     fn failed_conditions_name_their_actions() {
-        let codes = [Some("None"), Some("ConditionalCheckFailed"), Some("ConditionalCheckFailed")];
-        assert_eq!(classify_cancellation(&codes), Cancellation::ConditionFailed(vec![1, 2]));
+        let codes = [
+            Some("None"),
+            Some("ConditionalCheckFailed"),
+            Some("ConditionalCheckFailed"),
+        ];
+        assert_eq!(
+            classify_cancellation(&codes),
+            Cancellation::ConditionFailed(vec![1, 2])
+        );
     }
 
     #[test]
@@ -68,12 +79,18 @@ mod tests {
         let conflict = [Some("None"), Some("TransactionConflict")];
         assert_eq!(classify_cancellation(&conflict), Cancellation::Conflict);
         let both = [Some("TransactionConflict"), Some("ConditionalCheckFailed")];
-        assert_eq!(classify_cancellation(&both), Cancellation::ConditionFailed(vec![1]));
+        assert_eq!(
+            classify_cancellation(&both),
+            Cancellation::ConditionFailed(vec![1])
+        );
     }
 
     #[test]
     fn throttling_and_the_rest() {
-        assert_eq!(classify_cancellation(&[Some("ThrottlingError"), None]), Cancellation::Throttled);
+        assert_eq!(
+            classify_cancellation(&[Some("ThrottlingError"), None]),
+            Cancellation::Throttled
+        );
         assert_eq!(
             classify_cancellation(&[Some("None"), Some("ValidationError")]),
             Cancellation::Other("ValidationError".into())
@@ -84,8 +101,13 @@ mod tests {
     fn reads_sdk_reasons() {
         let reasons = [
             CancellationReason::builder().code("None").build(),
-            CancellationReason::builder().code("ConditionalCheckFailed").build(),
+            CancellationReason::builder()
+                .code("ConditionalCheckFailed")
+                .build(),
         ];
-        assert_eq!(classify_reasons(&reasons), Cancellation::ConditionFailed(vec![1]));
+        assert_eq!(
+            classify_reasons(&reasons),
+            Cancellation::ConditionFailed(vec![1])
+        );
     }
 }

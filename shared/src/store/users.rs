@@ -23,7 +23,10 @@ impl Store {
     /// can never both succeed, whatever the timing. The loser gets `EMAIL_TAKEN`.
     pub async fn create_user(&self, record: &UserRecord) -> Result<(), AppError> {
         let user = put_new(&self.table, user_item(record))?;
-        let claim = put_new(&self.table, email_claim_item(&record.user.email, &record.user.id))?;
+        let claim = put_new(
+            &self.table,
+            email_claim_item(&record.user.email, &record.user.id),
+        )?;
         self.client
             .transact_write_items()
             .transact_items(user)
@@ -31,11 +34,15 @@ impl Store {
             .send()
             .await
             .map_err(|error| match cancellation(&error) {
-                Some(Cancellation::ConditionFailed(failed)) if failed.contains(&CREATE_EMAIL_CLAIM) => {
+                Some(Cancellation::ConditionFailed(failed))
+                    if failed.contains(&CREATE_EMAIL_CLAIM) =>
+                {
                     AppError::EmailTaken
                 }
                 // A UUIDv7 collision or a concurrent transaction: the client may simply retry.
-                Some(Cancellation::ConditionFailed(_) | Cancellation::Conflict) => AppError::Conflict,
+                Some(Cancellation::ConditionFailed(_) | Cancellation::Conflict) => {
+                    AppError::Conflict
+                }
                 _ => sdk_error(error),
             })?;
         Ok(())
@@ -73,7 +80,10 @@ impl Store {
             .send()
             .await
             .map_err(|error| {
-                if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception())
+                {
                     AppError::NotFound
                 } else {
                     sdk_error(error)
@@ -115,7 +125,10 @@ fn user_item(record: &UserRecord) -> Item {
         ("id".to_owned(), s(user.id.to_string())),
         ("name".to_owned(), s(user.name.as_str())),
         ("email".to_owned(), s(user.email.as_str())),
-        ("roles".to_owned(), string_list(user.roles.iter().map(|r| r.as_str()))),
+        (
+            "roles".to_owned(),
+            string_list(user.roles.iter().map(|r| r.as_str())),
+        ),
         ("passwordHash".to_owned(), s(record.password_hash.as_phc())),
         ("version".to_owned(), n(record.version)),
         ("createdAt".to_owned(), s(user.created_at.to_rfc3339())),
@@ -138,7 +151,9 @@ fn user_from_item(item: &Item) -> Result<UserRecord, AppError> {
     let mut roles = read
         .strings("roles")?
         .into_iter()
-        .map(|role| Role::parse(role).ok_or_else(|| AppError::internal("corrupt user item: unknown role")))
+        .map(|role| {
+            Role::parse(role).ok_or_else(|| AppError::internal("corrupt user item: unknown role"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     roles.sort_unstable();
     roles.dedup();

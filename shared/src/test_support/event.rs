@@ -110,7 +110,12 @@ impl TestResponse {
     pub fn error_fields(&self) -> Vec<String> {
         let mut fields: Vec<String> = self.body["errors"]
             .as_array()
-            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         fields.sort();
         fields
@@ -127,6 +132,10 @@ impl From<Response<Body>> for TestResponse {
             Body::Binary(bytes) => serde_json::from_slice(bytes).expect("response body is JSON"),
             _ => Value::Null,
         };
-        Self { status, headers, body }
+        Self {
+            status,
+            headers,
+            body,
+        }
     }
 }

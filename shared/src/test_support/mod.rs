@@ -4,8 +4,10 @@
 //! `DYNAMODB_ENDPOINT` must point at a running DynamoDB Local; `make test` starts one.
 
 mod event;
+mod logs;
 
 pub use event::{ApiEvent, TestResponse};
+pub use logs::CapturedLogs;
 
 use crate::App;
 use crate::config::Config;
@@ -38,20 +40,31 @@ impl TestApp {
             .expect("template.yaml has a table definition")
             .create(app.store.client(), &table)
             .await
-            .unwrap_or_else(|e| panic!("cannot create table {table} on DynamoDB Local at {endpoint}: {e:?}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot create table {table} on DynamoDB Local at {endpoint}: {e:?}")
+            });
         Self { app, table }
     }
 
     /// A stored user with `TEST_PASSWORD`, made through the same store code as sign-up.
     pub async fn user(&self, name: &str, email: &str) -> User {
         let password = Password::parse(TEST_PASSWORD.to_owned()).expect("valid test password");
-        let hash = self.app.passwords.hash(&password).await.expect("hashing works");
+        let hash = self
+            .app
+            .passwords
+            .hash(&password)
+            .await
+            .expect("hashing works");
         let record = UserRecord::new(
             UserName::parse(name).expect("valid test name"),
             Email::parse(email).expect("valid test email"),
             hash,
         );
-        self.app.store.create_user(&record).await.expect("test user is stored");
+        self.app
+            .store
+            .create_user(&record)
+            .await
+            .expect("test user is stored");
         record.user
     }
 
@@ -59,13 +72,21 @@ impl TestApp {
     pub async fn admin(&self, email: &str) -> User {
         let mut user = self.user("Admin", email).await;
         user.roles.push(Role::Admin);
-        self.app.store.set_roles(&user.id, &user.roles).await.expect("admin role is stored");
+        self.app
+            .store
+            .set_roles(&user.id, &user.roles)
+            .await
+            .expect("admin role is stored");
         user
     }
 
     /// A valid access token for `user`, as login would issue it.
     pub fn token(&self, user: &User) -> String {
-        self.app.tokens.issue_access(user).expect("token issues").token
+        self.app
+            .tokens
+            .issue_access(user)
+            .expect("token issues")
+            .token
     }
 }
 

@@ -1,0 +1,35 @@
+# The two commands: `make dev` (serve the API locally) and `make test`. `make help` lists all.
+SHELL := bash
+.DEFAULT_GOAL := help
+CARGO_LAMBDA_VERSION := 1.9.2
+
+.PHONY: help dev test tools dynamodb-local lint fmt clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+dev: tools ## Serve the whole API on http://127.0.0.1:9000 over DynamoDB Local (Ctrl-C stops it)
+	@infra/dev.sh
+
+test: tools ## Run every test against a DynamoDB Local of its own
+	@infra/test.sh
+
+tools: ## Install what the Makefile needs and is missing (cargo-lambda, DynamoDB Local)
+	@if ! cargo lambda --version >/dev/null 2>&1; then \
+	  echo "[tools] installing cargo-lambda $(CARGO_LAMBDA_VERSION) with pip (brings zig for cross-compiling)"; \
+	  python3 -m pip install --quiet "cargo-lambda==$(CARGO_LAMBDA_VERSION)"; \
+	  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true; \
+	  cargo lambda --version >/dev/null 2>&1 || { echo "[tools] cargo-lambda installed but not on PATH: add pip's script directory to PATH"; exit 1; }; \
+	fi
+	@infra/dynamodb-local.sh install
+
+lint: ## rustfmt and clippy, warnings as errors
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code
+	cargo fmt --all
+
+clean: ## Remove build output and local data (not the DynamoDB Local download)
+	cargo clean
+	rm -rf .local

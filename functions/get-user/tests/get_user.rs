@@ -1,0 +1,122 @@
+//! `GET /users/{id}` against DynamoDB Local, through real API Gateway v2 events.
+
+use get_user::handle;
+use shared::domain::UserId;
+use shared::http::serve;
+use shared::test_support::{ApiEvent, TestApp, TestResponse};
+
+const ROUTE: &str = "GET /users/{id}";
+
+async fn get(app: &TestApp, id: &str, token: Option<&str>) -> TestResponse {
+    let mut event = ApiEvent::new(ROUTE, &format!("/users/{id}"));
+    if let Some(token) = token {
+        event = event.bearer(token);
+    }
+    serve(event.build(), |req| handle(&app.app, req))
+        .await
+        .into()
+}
+
+#[tokio::test]
+async fn a_user_reads_themself() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let response = get(&app, &ada.id.to_string(), Some(&app.token(&ada))).await;
+    assert_eq!(response.status, 200, "{:?}", response.body);
+    assert_eq!(response.body["status"], "success");
+    assert_eq!(response.body["data"]["id"], ada.id.to_string());
+    assert_eq!(response.body["data"]["email"], "ada@example.com");
+    assert!(response.body["data"].get("passwordHash").is_none());
+}
+
+#[tokio::test]
+async fn another_user_is_forbidden_and_an_admin_is_allowed() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let bob = app.user("Bob", "bob@example.com").await;
+    let admin = app.admin("root@example.com").await;
+
+    let by_bob = get(&app, &ada.id.to_string(), Some(&app.token(&bob))).await;
+    assert_eq!((by_bob.status, by_bob.code()), (403, "FORBIDDEN"));
+    // Whether the id exists is not revealed to a non-admin.
+    let probe = get(&app, &UserId::new().to_string(), Some(&app.token(&bob))).await;
+    assert_eq!(probe.status, 403);
+    let garbage = get(&app, "not-an-id", Some(&app.token(&bob))).await;
+    assert_eq!(garbage.status, 403);
+
+    let by_admin = get(&app, &ada.id.to_string(), Some(&app.token(&admin))).await;
+    assert_eq!(by_admin.status, 200);
+    assert_eq!(by_admin.body["data"]["name"], "Ada");
+    assert_eq!(
+        get(&app, &admin.id.to_string(), Some(&app.token(&admin)))
+            .await
+            .body["data"]["roles"],
+        serde_json::json!(["user", "admin"])
+    );
+}
+
+#[tokio::test]
+async fn absent_users_are_404_for_an_admin() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root@example.com").await;
+    for id in [UserId::new().to_string(), "not-an-id".to_owned()] {
+        let response = get(&app, &id, Some(&app.token(&admin))).await;
+        assert_eq!(
+            (response.status, response.code()),
+            (404, "NOT_FOUND"),
+            "{id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_for_a_deleted_or_never_stored_user_reads_nothing() {
+    let app = TestApp::spawn().await;
+    let ghost = shared::domain::UserRecord::new(
+        shared::domain::UserName::parse("Ghost").unwrap(),
+        shared::domain::Email::parse("ghost@example.com").unwrap(),
+        shared::domain::PasswordHash::from_phc(String::new()),
+    )
+    .user;
+    let response = get(&app, &ghost.id.to_string(), Some(&app.token(&ghost))).await;
+    assert_eq!((response.status, response.code()), (404, "NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn missing_malformed_or_foreign_tokens_are_401() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let id = ada.id.to_string();
+    let other_keys = shared::auth::TokenKeys::new(
+        &shared::config::Config::from_lookup(|name| {
+            Some(match name {
+                "JWT_SECRET" => "a-different-access-secret-0123456789abcdef".into(),
+                "REFRESH_TOKEN_SECRET" => "a-different-refresh-secret-0123456789abcdef".into(),
+                "JWT_ISSUER" => shared::test_support::TEST_ISSUER.into(),
+                "JWT_AUDIENCE" => shared::test_support::TEST_AUDIENCE.into(),
+                "TABLE_NAME" => "x".into(),
+                _ => return None,
+            })
+        })
+        .unwrap(),
+    );
+    let forged = other_keys.issue_access(&ada).unwrap().token;
+
+    for token in [None, Some("garbage"), Some(forged.as_str())] {
+        let response = get(&app, &id, token).await;
+        assert_eq!(
+            (response.status, response.code()),
+            (401, "UNAUTHENTICATED"),
+            "{token:?}"
+        );
+    }
+    let basic: TestResponse = serve(
+        ApiEvent::new(ROUTE, &format!("/users/{id}"))
+            .header("authorization", "Basic YWRhOnB3")
+            .build(),
+        |req| handle(&app.app, req),
+    )
+    .await
+    .into();
+    assert_eq!(basic.status, 401);
+}
