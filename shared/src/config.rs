@@ -15,6 +15,27 @@ pub struct Config {
     pub jwt_audience: String,
     /// Set locally (DynamoDB Local); absent in AWS, where the SDK finds the regional endpoint.
     pub dynamodb_endpoint: Option<String>,
+    pub login_limits: LoginLimits,
+}
+
+/// Failed-login throttling: after `per_email` failures for one email, or `per_ip` from one
+/// source IP, within a window of `window_secs`, login answers 429 until the window ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    pub per_email: u32,
+    pub per_ip: u32,
+    pub window_secs: u64,
+}
+
+impl Default for LoginLimits {
+    /// The contract's numbers: 5 per email, 20 per IP, 15 minutes.
+    fn default() -> Self {
+        Self {
+            per_email: 5,
+            per_ip: 20,
+            window_secs: 15 * 60,
+        }
+    }
 }
 
 /// A secret value whose `Debug` never shows it.
@@ -43,6 +64,7 @@ impl fmt::Debug for Config {
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
             .field("dynamodb_endpoint", &self.dynamodb_endpoint)
+            .field("login_limits", &self.login_limits)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +77,8 @@ pub enum ConfigError {
     WeakSecret(&'static str),
     #[error("JWT_SECRET and REFRESH_TOKEN_SECRET must differ")]
     SameSecrets,
+    #[error("{0} must be a whole number from 1 to 1000000")]
+    NotACount(&'static str),
 }
 
 impl Config {
@@ -77,6 +101,7 @@ impl Config {
             }
             Ok(Secret(value))
         };
+        let defaults = LoginLimits::default();
         let config = Self {
             table_name: required("TABLE_NAME")?,
             jwt_secret: secret("JWT_SECRET")?,
@@ -84,11 +109,34 @@ impl Config {
             jwt_issuer: required("JWT_ISSUER")?,
             jwt_audience: required("JWT_AUDIENCE")?,
             dynamodb_endpoint: lookup("DYNAMODB_ENDPOINT").filter(|v| !v.trim().is_empty()),
+            login_limits: LoginLimits {
+                per_email: count(&lookup, "LOGIN_MAX_FAILURES_PER_EMAIL", defaults.per_email)?,
+                per_ip: count(&lookup, "LOGIN_MAX_FAILURES_PER_IP", defaults.per_ip)?,
+                window_secs: count(&lookup, "LOGIN_WINDOW_SECONDS", defaults.window_secs as u32)?
+                    .into(),
+            },
         };
         if config.jwt_secret == config.refresh_token_secret {
             return Err(ConfigError::SameSecrets);
         }
         Ok(config)
+    }
+}
+
+/// An optional positive whole number, or its default when unset.
+fn count(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match lookup(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or(ConfigError::NotACount(name)),
     }
 }
 
@@ -162,6 +210,30 @@ mod tests {
         assert_eq!(
             Config::from_lookup(env(&same)).unwrap_err(),
             ConfigError::SameSecrets
+        );
+    }
+
+    #[test]
+    fn login_limits_default_to_the_contract_and_can_be_set() {
+        let config = Config::from_lookup(env(GOOD)).unwrap();
+        assert_eq!(config.login_limits, LoginLimits::default());
+        assert_eq!(
+            (config.login_limits.per_email, config.login_limits.per_ip),
+            (5, 20)
+        );
+        let set = with(&[
+            ("LOGIN_MAX_FAILURES_PER_EMAIL", "3"),
+            ("LOGIN_WINDOW_SECONDS", "60"),
+        ]);
+        let limits = Config::from_lookup(env(&set)).unwrap().login_limits;
+        assert_eq!(
+            (limits.per_email, limits.per_ip, limits.window_secs),
+            (3, 20, 60)
+        );
+        let bad = with(&[("LOGIN_MAX_FAILURES_PER_IP", "zero")]);
+        assert_eq!(
+            Config::from_lookup(env(&bad)).unwrap_err(),
+            ConfigError::NotACount("LOGIN_MAX_FAILURES_PER_IP")
         );
     }
 

@@ -37,6 +37,31 @@ impl PasswordHasher {
         .map_err(AppError::internal)?
     }
 
+    /// A hash of a random password, made once at init by login: an unknown email is verified
+    /// against it, so that path costs the same hashing work as a known email.
+    pub async fn dummy_hash(&self) -> Result<PasswordHash, AppError> {
+        let random =
+            Password::parse(uuid::Uuid::new_v4().to_string()).map_err(AppError::internal)?;
+        self.hash(&random).await
+    }
+
+    /// Whether `hash` was made with weaker settings than the current ones (another algorithm
+    /// or version, or lower memory, time or parallelism), so it should be replaced.
+    pub fn needs_rehash(&self, hash: &PasswordHash) -> bool {
+        let Ok(parsed) = PhcHash::new(hash.as_phc()) else {
+            return true;
+        };
+        let Ok(params) = argon2::Params::try_from(&parsed) else {
+            return true;
+        };
+        let current = self.argon2.params();
+        parsed.algorithm != argon2::Algorithm::Argon2id.ident()
+            || parsed.version != Some(argon2::Version::V0x13.into())
+            || params.m_cost() < current.m_cost()
+            || params.t_cost() < current.t_cost()
+            || params.p_cost() < current.p_cost()
+    }
+
     /// Whether `password` matches `hash`. A malformed stored hash is an internal error, not a
     /// wrong password.
     pub async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, AppError> {
@@ -83,6 +108,60 @@ mod tests {
         assert!(
             !hasher
                 .verify(&password("correct horsE"), &hash)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn weaker_hashes_need_a_rehash_and_current_ones_do_not() {
+        let hasher = PasswordHasher::new();
+        let current = hasher.hash(&password("correct horse")).await.unwrap();
+        assert!(!hasher.needs_rehash(&current));
+
+        let weak = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(8192, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let weak_hash = PasswordHash::from_phc(
+            weak.hash_password(b"correct horse", &salt)
+                .unwrap()
+                .to_string(),
+        );
+        assert!(hasher.needs_rehash(&weak_hash));
+        // A weak hash still verifies, so the login that finds it can replace it.
+        assert!(
+            hasher
+                .verify(&password("correct horse"), &weak_hash)
+                .await
+                .unwrap()
+        );
+
+        let argon2i = Argon2::new(
+            argon2::Algorithm::Argon2i,
+            argon2::Version::V0x13,
+            argon2::Params::default(),
+        );
+        let argon2i_hash = PasswordHash::from_phc(
+            argon2i
+                .hash_password(b"correct horse", &salt)
+                .unwrap()
+                .to_string(),
+        );
+        assert!(hasher.needs_rehash(&argon2i_hash));
+        assert!(hasher.needs_rehash(&PasswordHash::from_phc("garbage".into())));
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_matches_no_real_password() {
+        let hasher = PasswordHasher::new();
+        let dummy = hasher.dummy_hash().await.unwrap();
+        assert!(!hasher.needs_rehash(&dummy));
+        assert!(
+            !hasher
+                .verify(&password("correct horse"), &dummy)
                 .await
                 .unwrap()
         );

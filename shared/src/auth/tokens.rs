@@ -9,6 +9,8 @@ use crate::error::AppError;
 
 /// Access tokens live 15 minutes (the contract's `expiresIn: 900`).
 pub const ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
+/// Refresh tokens live 7 days; each rotation issues a new one with a new 7 days.
+pub const REFRESH_TOKEN_TTL_SECS: u64 = 7 * 24 * 60 * 60;
 
 /// Clock skew tolerated between the issuer and the verifier.
 const LEEWAY_SECS: u64 = 5;
@@ -27,6 +29,20 @@ pub struct AccessClaims {
     pub sub: String,
     pub email: String,
     pub roles: Vec<Role>,
+    pub iss: String,
+    pub aud: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub jti: String,
+    pub typ: TokenKind,
+}
+
+/// The claims of a refresh token. `fam` names its stored session family; `jti` is what the
+/// family records (as a digest) to know which token is current.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshClaims {
+    pub sub: String,
+    pub fam: String,
     pub iss: String,
     pub aud: String,
     pub iat: u64,
@@ -76,8 +92,6 @@ impl KindKeys {
 /// Issues and verifies tokens. Built once at init from the config's secrets.
 pub struct TokenKeys {
     access: KindKeys,
-    // Refresh tokens are issued and verified by the auth functions.
-    #[allow(dead_code)]
     refresh: KindKeys,
     issuer: String,
     audience: String,
@@ -117,6 +131,56 @@ impl TokenKeys {
             token,
             expires_in: ACCESS_TOKEN_TTL_SECS,
         })
+    }
+
+    /// A 7-day refresh token for `user_id` in session family `family`, with a fresh `jti`.
+    pub fn issue_refresh(
+        &self,
+        user_id: &str,
+        family: &str,
+    ) -> Result<(IssuedToken, RefreshClaims), AppError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = RefreshClaims {
+            sub: user_id.to_owned(),
+            fam: family.to_owned(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now,
+            exp: now + REFRESH_TOKEN_TTL_SECS,
+            jti: uuid::Uuid::new_v4().to_string(),
+            typ: TokenKind::Refresh,
+        };
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.refresh.encoding,
+        )
+        .map_err(AppError::internal)?;
+        Ok((
+            IssuedToken {
+                token,
+                expires_in: REFRESH_TOKEN_TTL_SECS,
+            },
+            claims,
+        ))
+    }
+
+    /// The claims of a validly signed, unexpired refresh token; `INVALID_REFRESH_TOKEN` for
+    /// anything else. Whether it is still its family's current token is the store's question.
+    pub fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, AppError> {
+        let data = jsonwebtoken::decode::<RefreshClaims>(
+            token,
+            &self.refresh.decoding,
+            &self.refresh.validation,
+        )
+        .map_err(|error| {
+            tracing::debug!(reason = ?error.kind(), "refresh token refused");
+            AppError::InvalidRefreshToken
+        })?;
+        if data.claims.typ != TokenKind::Refresh {
+            return Err(AppError::InvalidRefreshToken);
+        }
+        Ok(data.claims)
     }
 
     /// The claims of a valid access token; `UNAUTHENTICATED` for anything else, whatever the
@@ -259,6 +323,30 @@ mod tests {
         claims["typ"] = json!("refresh");
         assert!(refused(&keys, &sign(claims.clone(), ACCESS_SECRET)));
         assert!(refused(&keys, &sign(claims, REFRESH_SECRET)));
+    }
+
+    #[test]
+    fn refresh_tokens_verify_only_as_refresh_tokens() {
+        let keys = TokenKeys::new(&config());
+        let user = user();
+        let (refresh, claims) = keys
+            .issue_refresh(&user.id.to_string(), "family-1")
+            .unwrap();
+        assert_eq!(refresh.expires_in, 7 * 24 * 3600);
+        let verified = keys.verify_refresh(&refresh.token).unwrap();
+        assert_eq!(verified, claims);
+        assert_eq!(verified.fam, "family-1");
+        // Neither kind passes as the other: different keys and a different `typ`.
+        assert!(refused(&keys, &refresh.token));
+        let access = keys.issue_access(&user).unwrap().token;
+        assert_eq!(
+            keys.verify_refresh(&access).unwrap_err().code(),
+            "INVALID_REFRESH_TOKEN"
+        );
+        // Even an access-typed token signed with the refresh key is refused as a refresh token.
+        let mut forged = valid_claims();
+        forged["fam"] = json!("family-1");
+        assert!(keys.verify_refresh(&sign(forged, REFRESH_SECRET)).is_err());
     }
 
     #[test]

@@ -43,6 +43,39 @@ impl serde::Serialize for UserId {
     }
 }
 
+/// A refresh-session family id: random (UUIDv4), since it travels inside refresh tokens.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FamilyId(Uuid);
+
+impl FamilyId {
+    pub fn new() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let id = Uuid::try_parse(raw).ok()?;
+        (id.hyphenated().to_string() == raw).then_some(Self(id))
+    }
+}
+
+impl Default for FamilyId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for FamilyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+impl fmt::Debug for FamilyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FamilyId({self})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

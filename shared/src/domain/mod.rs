@@ -8,9 +8,9 @@ mod time;
 mod user;
 
 pub use email::Email;
-pub use ids::UserId;
-pub use password::{Password, PasswordHash};
-pub use time::Timestamp;
+pub use ids::{FamilyId, UserId};
+pub use password::{LoginPassword, Password, PasswordHash};
+pub use time::{Timestamp, unix_now};
 pub use user::{NewUser, Role, User, UserName, UserRecord};
 
 /// Parses one JSON field of a request body into a domain value, or says what is wrong with it
@@ -20,7 +20,7 @@ pub trait FromJsonField: Sized {
 }
 
 /// The JSON value as a string, or the message for a value of the wrong type.
-pub(crate) fn json_string(value: serde_json::Value) -> Result<String, String> {
+pub fn json_string(value: serde_json::Value) -> Result<String, String> {
     match value {
         serde_json::Value::String(text) => Ok(text),
         _ => Err("must be a string".to_owned()),

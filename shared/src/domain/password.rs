@@ -29,6 +29,24 @@ impl Password {
     }
 }
 
+/// A password as typed at login: checked only for being a non-empty string of at most 128
+/// characters, so a password set under an older, laxer policy can still be verified.
+#[derive(Clone, Debug)]
+pub struct LoginPassword(pub Password);
+
+impl FromJsonField for LoginPassword {
+    fn from_json(value: serde_json::Value) -> Result<Self, String> {
+        let raw = json_string(value)?;
+        if raw.is_empty() {
+            return Err("must not be empty".to_owned());
+        }
+        if char_len(&raw) > MAX_LEN {
+            return Err(format!("must be at most {MAX_LEN} characters"));
+        }
+        Ok(Self(Password(raw)))
+    }
+}
+
 impl FromJsonField for Password {
     fn from_json(value: serde_json::Value) -> Result<Self, String> {
         Self::parse(json_string(value)?)

@@ -2,6 +2,11 @@ use std::fmt;
 
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
+/// Seconds since the Unix epoch, now: what token claims and TTL attributes count in.
+pub fn unix_now() -> u64 {
+    OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
+}
+
 /// An instant in UTC, shown as RFC 3339 with millisecond precision (`2026-11-24T22:00:00.123Z`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(OffsetDateTime);

@@ -26,6 +26,20 @@ pub fn path_param<'a>(req: &'a Request, name: &str) -> Result<&'a str, AppError>
         .ok_or(AppError::NotFound)
 }
 
+/// The client's address as API Gateway saw it (`requestContext.http.sourceIp`), which a client
+/// cannot set, unlike `X-Forwarded-For`. `unknown` where there is none.
+pub fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .http
+            .source_ip
+            .clone()
+            .filter(|ip| !ip.is_empty())
+            .unwrap_or_else(|| "unknown".to_owned()),
+        _ => "unknown".to_owned(),
+    }
+}
+
 /// A header's value, if present and visible ASCII.
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers()

@@ -38,3 +38,21 @@ where
         AppError::Internal(Box::new(error))
     }
 }
+
+/// Whether a single-item write failed its condition expression.
+pub(crate) fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+/// `on_condition` if a single-item write failed its condition, else what `sdk_error` says.
+pub(crate) fn write_error<E, R>(error: SdkError<E, R>, on_condition: AppError) -> AppError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    if is_condition_failure(&error) {
+        on_condition
+    } else {
+        sdk_error(error)
+    }
+}

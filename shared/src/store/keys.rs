@@ -4,6 +4,10 @@
 //! |-------------------------------------|-----------------------------------------------|
 //! | user by id                          | `pk = USER#<id>`, `sk = PROFILE`              |
 //! | email claim (uniqueness), by email  | `pk = EMAIL#<lower-cased email>`, `sk = CLAIM`|
+//! | refresh-session family by id        | `pk = SESSION#<family>`, `sk = SESSION`       |
+//! | a user's session families           | `gsi1pk = USER#<id>`, `gsi1sk = SESSION#<family>` |
+//! | failed logins of an email, a window | `pk = LOGINFAIL#EMAIL#<lower-cased email>`, `sk = WINDOW#<n>` |
+//! | failed logins of an IP, a window    | `pk = LOGINFAIL#IP#<ip>`, `sk = WINDOW#<n>`   |
 //!
 //! Every item carries `type` (what it is) and, where it expires, `expiresAt` (epoch seconds,
 //! the table's TTL attribute). The table also has `gsi1` (`gsi1pk`, `gsi1sk`) for the "all of
@@ -13,12 +17,15 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::domain::{Email, UserId};
+use crate::domain::{Email, FamilyId, UserId};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 pub const TYPE: &str = "type";
 pub const EXPIRES_AT: &str = "expiresAt";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
 
 /// A primary key: partition and sort key values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,10 +58,50 @@ pub fn email_claim(email: &Email) -> Key {
     }
 }
 
+pub fn session(family: &FamilyId) -> Key {
+    Key {
+        pk: format!("SESSION#{family}"),
+        sk: "SESSION".to_owned(),
+    }
+}
+
+/// The `gsi1` key that lists a user's session families.
+pub fn user_session(user: &UserId, family: &FamilyId) -> Key {
+    Key {
+        pk: user_sessions_partition(user),
+        sk: format!("SESSION#{family}"),
+    }
+}
+
+/// The `gsi1` partition holding a user's session families; query with `begins_with(SESSION#)`.
+pub fn user_sessions_partition(user: &UserId) -> String {
+    format!("USER#{user}")
+}
+
+pub const USER_SESSIONS_PREFIX: &str = "SESSION#";
+
+/// The failed-login counter of an email in fixed window number `window`.
+pub fn login_failures_of_email(email: &Email, window: u64) -> Key {
+    Key {
+        pk: format!("LOGINFAIL#EMAIL#{}", email.normalized()),
+        sk: format!("WINDOW#{window}"),
+    }
+}
+
+/// The failed-login counter of a source IP in fixed window number `window`.
+pub fn login_failures_of_ip(ip: &str, window: u64) -> Key {
+    Key {
+        pk: format!("LOGINFAIL#IP#{ip}"),
+        sk: format!("WINDOW#{window}"),
+    }
+}
+
 /// Item types, stored in `type`.
 pub mod item_type {
     pub const USER: &str = "user";
     pub const EMAIL_CLAIM: &str = "emailClaim";
+    pub const SESSION: &str = "session";
+    pub const LOGIN_FAILURES: &str = "loginFailures";
 }
 
 #[cfg(test)]

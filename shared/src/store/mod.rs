@@ -8,6 +8,8 @@ mod client;
 mod errors;
 mod item;
 pub mod keys;
+mod login_failures;
+mod sessions;
 #[cfg(feature = "table-admin")]
 pub mod table;
 mod transaction;
@@ -15,6 +17,8 @@ mod users;
 
 pub use client::dynamodb_client;
 pub use errors::sdk_error;
+pub use login_failures::{LoginLookup, LoginWindow};
+pub use sessions::{NewSession, Presented};
 pub use transaction::{Cancellation, classify_cancellation};
 
 use aws_sdk_dynamodb::Client;

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::{
     types::{Put, TransactWriteItem},
 };
 
+use super::errors::write_error;
 use super::item::{Item, ItemReader, n, s, string_list};
 use super::keys::{self, PK, SK, TYPE, item_type};
 use super::transaction::{Cancellation, classify_reasons};
@@ -79,16 +80,32 @@ impl Store {
             .expression_attribute_values(":one", n(1))
             .send()
             .await
-            .map_err(|error| {
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception())
-                {
-                    AppError::NotFound
-                } else {
-                    sdk_error(error)
-                }
-            })?;
+            .map_err(|error| write_error(error, AppError::NotFound))?;
+        Ok(())
+    }
+
+    /// Replaces the password hash (a re-hash at stronger settings), if the user is still at
+    /// `version`; otherwise a concurrent update won (`CONFLICT`).
+    pub async fn replace_password_hash(
+        &self,
+        id: &UserId,
+        hash: &PasswordHash,
+        version: u64,
+    ) -> Result<(), AppError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(id).to_attributes()))
+            .condition_expression("#version = :version")
+            .update_expression("SET #hash = :hash ADD #version :one")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#hash", "passwordHash")
+            .expression_attribute_values(":version", n(version))
+            .expression_attribute_values(":hash", s(hash.as_phc()))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await
+            .map_err(|error| write_error(error, AppError::Conflict))?;
         Ok(())
     }
 }
@@ -146,7 +163,7 @@ fn email_claim_item(email: &Email, owner: &UserId) -> Item {
     ])
 }
 
-fn user_from_item(item: &Item) -> Result<UserRecord, AppError> {
+pub(super) fn user_from_item(item: &Item) -> Result<UserRecord, AppError> {
     let read = ItemReader::new(item, item_type::USER);
     let mut roles = read
         .strings("roles")?

@@ -80,6 +80,33 @@ impl TestApp {
         user
     }
 
+    /// A valid refresh token of a stored family whose `expiresAt` is `family_expires_at` (epoch
+    /// seconds), to test what the TTL has not removed yet.
+    pub async fn refresh_token_in_family_expiring(
+        &self,
+        user: &User,
+        family_expires_at: u64,
+    ) -> String {
+        let family = crate::domain::FamilyId::new();
+        let (token, claims) = self
+            .app
+            .tokens
+            .issue_refresh(&user.id.to_string(), &family.to_string())
+            .expect("token issues");
+        let session = crate::store::NewSession {
+            family,
+            user_id: user.id,
+            token_digest: crate::auth::sessions::digest(&claims),
+            expires_at: family_expires_at,
+        };
+        self.app
+            .store
+            .create_session(&session)
+            .await
+            .expect("session is stored");
+        token.token
+    }
+
     /// A valid access token for `user`, as login would issue it.
     pub fn token(&self, user: &User) -> String {
         self.app

@@ -1,0 +1,186 @@
+//! Refresh-session rules: login starts a family, refresh rotates its token, logout revokes it.
+//! Presenting a token that was already rotated revokes the family (RFC 9700 §4.14.2): the
+//! thief's and the victim's newest token both stop working, and the user logs in again.
+
+use std::fmt;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::App;
+use crate::auth::RefreshClaims;
+use crate::domain::{FamilyId, FromJsonField, User, UserId, json_string, unix_now};
+use crate::error::AppError;
+use crate::store::{NewSession, Presented};
+
+/// The tokens login and refresh answer with. `Debug` hides them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A refresh token as sent in a body: a non-empty string of sane length. `Debug` hides it.
+pub struct RefreshToken(String);
+
+/// Far above any token we issue (~400 bytes); refuses junk before it is decoded.
+const MAX_TOKEN_LEN: usize = 4096;
+
+impl RefreshToken {
+    /// The body of refresh and logout: `{"refreshToken": "…"}`.
+    pub fn from_request(req: &lambda_http::Request) -> Result<Self, AppError> {
+        let mut body = crate::http::JsonBody::parse(req, &["refreshToken"])?;
+        let token = body.required::<Self>("refreshToken");
+        body.finish(|| token)
+    }
+}
+
+impl FromJsonField for RefreshToken {
+    fn from_json(value: serde_json::Value) -> Result<Self, String> {
+        let token = json_string(value)?;
+        if token.is_empty() {
+            return Err("must not be empty".to_owned());
+        }
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(format!("must be at most {MAX_TOKEN_LEN} characters"));
+        }
+        Ok(Self(token))
+    }
+}
+
+impl fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshToken(***)")
+    }
+}
+
+/// What the store keeps of a token: SHA-256 of its random `jti`, never the token itself.
+pub(crate) fn digest(claims: &RefreshClaims) -> String {
+    Sha256::digest(claims.jti.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn pair(app: &App, user: &User, refresh: String) -> Result<TokenPair, AppError> {
+    let access = app.tokens.issue_access(user)?;
+    Ok(TokenPair {
+        access_token: access.token,
+        refresh_token: refresh,
+        token_type: "Bearer",
+        expires_in: access.expires_in,
+    })
+}
+
+/// Login: a new session family for `user`, and its first tokens.
+pub async fn start_session(app: &App, user: &User) -> Result<TokenPair, AppError> {
+    let family = FamilyId::new();
+    let (refresh, claims) = app
+        .tokens
+        .issue_refresh(&user.id.to_string(), &family.to_string())?;
+    app.store
+        .create_session(&NewSession {
+            family,
+            user_id: user.id,
+            token_digest: digest(&claims),
+            expires_at: claims.exp,
+        })
+        .await?;
+    pair(app, user, refresh.token)
+}
+
+/// Refresh: rotates the family's token (one conditional write) and issues a new access token
+/// with the user's current roles.
+pub async fn refresh_session(app: &App, presented: &RefreshToken) -> Result<TokenPair, AppError> {
+    let claims = app.tokens.verify_refresh(&presented.0)?;
+    let (family, user_id) = ids(&claims)?;
+    let (next, next_claims) = app.tokens.issue_refresh(&claims.sub, &claims.fam)?;
+    let outcome = app
+        .store
+        .rotate_session(
+            &family,
+            &digest(&claims),
+            &digest(&next_claims),
+            next_claims.exp,
+            unix_now(),
+        )
+        .await?;
+    if outcome != Presented::Current {
+        return Err(AppError::InvalidRefreshToken);
+    }
+    let Some(record) = app.store.find_user(&user_id).await? else {
+        app.store.revoke_session(&family).await?;
+        return Err(AppError::InvalidRefreshToken);
+    };
+    pair(app, &record.user, next.token)
+}
+
+/// Logout: revokes the family of a current token.
+pub async fn end_session(app: &App, presented: &RefreshToken) -> Result<(), AppError> {
+    let claims = app.tokens.verify_refresh(&presented.0)?;
+    let (family, _) = ids(&claims)?;
+    match app
+        .store
+        .end_session(&family, &digest(&claims), unix_now())
+        .await?
+    {
+        Presented::Current => Ok(()),
+        Presented::Reused | Presented::Invalid => Err(AppError::InvalidRefreshToken),
+    }
+}
+
+fn ids(claims: &RefreshClaims) -> Result<(FamilyId, UserId), AppError> {
+    let family = FamilyId::parse(&claims.fam).ok_or(AppError::InvalidRefreshToken)?;
+    let user = UserId::parse(&claims.sub).ok_or(AppError::InvalidRefreshToken)?;
+    Ok((family, user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_hex_sha256_of_the_token_id() {
+        let claims = RefreshClaims {
+            sub: String::new(),
+            fam: String::new(),
+            iss: String::new(),
+            aud: String::new(),
+            iat: 0,
+            exp: 0,
+            jti: "abc".into(),
+            typ: crate::auth::TokenKind::Refresh,
+        };
+        assert_eq!(
+            digest(&claims),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn refresh_tokens_in_bodies_are_bounded_and_hidden() {
+        assert!(RefreshToken::from_json(serde_json::json!("")).is_err());
+        assert!(RefreshToken::from_json(serde_json::json!(7)).is_err());
+        assert!(RefreshToken::from_json(serde_json::json!("x".repeat(4097))).is_err());
+        let token = RefreshToken::from_json(serde_json::json!("secret.token.value")).unwrap();
+        assert!(!format!("{token:?}").contains("secret"));
+        let pair = TokenPair {
+            access_token: "secret-a".into(),
+            refresh_token: "secret-r".into(),
+            token_type: "Bearer",
+            expires_in: 900,
+        };
+        assert!(!format!("{pair:?}").contains("secret"));
+    }
+}
