@@ -3,7 +3,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 CARGO_LAMBDA_VERSION := 1.9.2
 
-.PHONY: help dev test tools dynamodb-local lint fmt clean
+.PHONY: help dev test admin tools lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -13,6 +13,9 @@ dev: tools ## Serve the whole API on http://127.0.0.1:9000 over DynamoDB Local (
 
 test: tools ## Run every test against a DynamoDB Local of its own
 	@infra/test.sh
+
+admin: tools ## Create or promote an admin: make admin EMAIL=… PASSWORD=… [NAME=…] [TABLE_NAME=… for AWS]
+	@infra/admin.sh
 
 tools: ## Install what the Makefile needs and is missing (cargo-lambda, DynamoDB Local)
 	@if ! cargo lambda --version >/dev/null 2>&1; then \

@@ -101,9 +101,18 @@ async fn missing_malformed_or_foreign_tokens_are_401() {
         .unwrap(),
     );
     let forged = other_keys.issue_access(&ada).unwrap().token;
-    let (refresh, _) = app.app.tokens.issue_refresh(&id, &shared::domain::FamilyId::new().to_string()).unwrap();
+    let (refresh, _) = app
+        .app
+        .tokens
+        .issue_refresh(&id, &shared::domain::FamilyId::new().to_string())
+        .unwrap();
 
-    for token in [None, Some("garbage"), Some(forged.as_str()), Some(refresh.token.as_str())] {
+    for token in [
+        None,
+        Some("garbage"),
+        Some(forged.as_str()),
+        Some(refresh.token.as_str()),
+    ] {
         let response = get(&app, &id, token).await;
         assert_eq!(
             (response.status, response.code()),

@@ -63,6 +63,26 @@ impl Store {
         output.item.as_ref().map(user_from_item).transpose()
     }
 
+    /// The id of the user who holds this email's claim, if any.
+    pub async fn find_user_id_by_email(&self, email: &Email) -> Result<Option<UserId>, AppError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::email_claim(email).to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        output
+            .item
+            .as_ref()
+            .map(|item| {
+                ItemReader::new(item, item_type::EMAIL_CLAIM).parsed("userId", UserId::parse)
+            })
+            .transpose()
+    }
+
     /// Replaces a user's roles (admin bootstrap). `NOT_FOUND` if there is no such user.
     pub async fn set_roles(&self, id: &UserId, roles: &[Role]) -> Result<(), AppError> {
         self.client
