@@ -2,6 +2,7 @@
 
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::config::{Config, ConfigError};
+use crate::pagination::CursorKey;
 use crate::store::{Store, dynamodb_client};
 
 pub struct App {
@@ -9,6 +10,7 @@ pub struct App {
     pub store: Store,
     pub tokens: TokenKeys,
     pub passwords: PasswordHasher,
+    pub cursors: CursorKey,
 }
 
 impl App {
@@ -25,6 +27,7 @@ impl App {
         Self {
             tokens: TokenKeys::new(&config),
             passwords: PasswordHasher::new(),
+            cursors: CursorKey::new(&config),
             store,
             config,
         }

@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use super::{Email, FromJsonField, PasswordHash, Timestamp, UserId, char_len, json_string};
+use super::{Email, FromJsonField, PasswordHash, Timestamp, UserId, display_text, json_string};
 
 /// A display name: 1–100 characters after trimming, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,17 +10,7 @@ const NAME_MAX: usize = 100;
 
 impl UserName {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err("must not be empty".to_owned());
-        }
-        if char_len(name) > NAME_MAX {
-            return Err(format!("must be at most {NAME_MAX} characters"));
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".to_owned());
-        }
-        Ok(Self(name.to_owned()))
+        display_text(raw, NAME_MAX).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

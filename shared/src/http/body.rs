@@ -54,6 +54,24 @@ impl JsonBody {
         }
     }
 
+    /// A required field with a structure of its own (e.g. an array of objects), parsed by
+    /// `parse`, which names each problem by its own path.
+    pub fn required_with<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(Value) -> Result<T, Vec<FieldError>>,
+    ) -> Option<T> {
+        match self.fields.remove(name) {
+            None | Some(Value::Null) => {
+                self.errors.push(FieldError::new(name, "is required"));
+                None
+            }
+            Some(value) => parse(value)
+                .map_err(|errors| self.errors.extend(errors))
+                .ok(),
+        }
+    }
+
     /// A field that may be absent (or null). `None` also when the value is invalid, but then
     /// an error is recorded and `finish` fails, so past `finish`, `None` means absent.
     pub fn optional<T: FromJsonField>(&mut self, name: &str) -> Option<T> {

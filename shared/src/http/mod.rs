@@ -8,6 +8,6 @@ mod response;
 mod serve;
 
 pub use body::{JsonBody, MAX_BODY_BYTES};
-pub use request::{header, path_param, request_id, source_ip};
+pub use request::{header, path_param, query_param, request_id, source_ip};
 pub use response::{ApiResponse, Pagination, finish};
 pub use serve::{run, serve};

@@ -40,6 +40,12 @@ pub fn source_ip(req: &Request) -> String {
     }
 }
 
+/// A query-string parameter (the first, if repeated).
+pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.query_string_parameters_ref()
+        .and_then(|params| params.first(name))
+}
+
 /// A header's value, if present and visible ASCII.
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers()

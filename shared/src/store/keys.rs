@@ -6,6 +6,10 @@
 //! | email claim (uniqueness), by email  | `pk = EMAIL#<lower-cased email>`, `sk = CLAIM`|
 //! | refresh-session family by id        | `pk = SESSION#<family>`, `sk = SESSION`       |
 //! | a user's session families           | `gsi1pk = USER#<id>`, `gsi1sk = SESSION#<family>` |
+//! | product by id                       | `pk = PRODUCT#<id>`, `sk = PRODUCT`           |
+//! | order by id                         | `pk = ORDER#<id>`, `sk = ORDER`               |
+//! | a user's orders, newest first       | `gsi1pk = USER#<id>`, `gsi1sk = ORDER#<order id>` (UUIDv7: time-ordered) |
+//! | an order's idempotency record       | `pk = IDEMPOTENCY#<user id>#<key>`, `sk = IDEMPOTENCY` |
 //! | failed logins of an email, a window | `pk = LOGINFAIL#EMAIL#<lower-cased email>`, `sk = WINDOW#<n>` |
 //! | failed logins of an IP, a window    | `pk = LOGINFAIL#IP#<ip>`, `sk = WINDOW#<n>`   |
 //!
@@ -17,7 +21,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::domain::{Email, FamilyId, UserId};
+use crate::domain::{Email, FamilyId, IdempotencyKey, OrderId, ProductId, UserId};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -68,17 +72,49 @@ pub fn session(family: &FamilyId) -> Key {
 /// The `gsi1` key that lists a user's session families.
 pub fn user_session(user: &UserId, family: &FamilyId) -> Key {
     Key {
-        pk: user_sessions_partition(user),
-        sk: format!("SESSION#{family}"),
+        pk: user_partition(user),
+        sk: format!("{USER_SESSIONS_PREFIX}{family}"),
     }
 }
 
-/// The `gsi1` partition holding a user's session families; query with `begins_with(SESSION#)`.
-pub fn user_sessions_partition(user: &UserId) -> String {
+/// The `gsi1` partition holding what belongs to a user (sessions, orders); query it with
+/// `begins_with` on one of the prefixes below.
+pub fn user_partition(user: &UserId) -> String {
     format!("USER#{user}")
 }
 
 pub const USER_SESSIONS_PREFIX: &str = "SESSION#";
+
+pub fn product(id: &ProductId) -> Key {
+    Key {
+        pk: format!("PRODUCT#{id}"),
+        sk: "PRODUCT".to_owned(),
+    }
+}
+
+pub fn order(id: &OrderId) -> Key {
+    Key {
+        pk: format!("ORDER#{id}"),
+        sk: "ORDER".to_owned(),
+    }
+}
+
+/// The `gsi1` key that lists a user's orders, newest first.
+pub fn user_order(user: &UserId, order: &OrderId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{USER_ORDERS_PREFIX}{order}"),
+    }
+}
+
+pub const USER_ORDERS_PREFIX: &str = "ORDER#";
+
+pub fn idempotency(user: &UserId, key: &IdempotencyKey) -> Key {
+    Key {
+        pk: format!("IDEMPOTENCY#{user}#{}", key.as_str()),
+        sk: "IDEMPOTENCY".to_owned(),
+    }
+}
 
 /// The failed-login counter of an email in fixed window number `window`.
 pub fn login_failures_of_email(email: &Email, window: u64) -> Key {
@@ -102,6 +138,9 @@ pub mod item_type {
     pub const EMAIL_CLAIM: &str = "emailClaim";
     pub const SESSION: &str = "session";
     pub const LOGIN_FAILURES: &str = "loginFailures";
+    pub const PRODUCT: &str = "product";
+    pub const ORDER: &str = "order";
+    pub const IDEMPOTENCY: &str = "idempotency";
 }
 
 #[cfg(test)]

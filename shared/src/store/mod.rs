@@ -9,6 +9,8 @@ mod errors;
 mod item;
 pub mod keys;
 mod login_failures;
+mod orders;
+mod products;
 mod sessions;
 #[cfg(feature = "table-admin")]
 pub mod table;
@@ -18,6 +20,7 @@ mod users;
 pub use client::dynamodb_client;
 pub use errors::sdk_error;
 pub use login_failures::{LoginLookup, LoginWindow};
+pub use orders::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, IdempotencyRecord, PlaceOrderError};
 pub use sessions::{NewSession, Presented};
 pub use transaction::{Cancellation, classify_cancellation};
 

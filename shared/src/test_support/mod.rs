@@ -107,6 +107,39 @@ impl TestApp {
         token.token
     }
 
+    /// A stored product.
+    pub async fn product(
+        &self,
+        name: &str,
+        price_cents: u64,
+        stock: u64,
+    ) -> crate::domain::Product {
+        let product = crate::domain::NewProduct {
+            name: crate::domain::ProductName::parse(name).expect("valid test product name"),
+            price_cents: crate::domain::PriceCents::new(price_cents).expect("valid test price"),
+            stock: crate::domain::Stock::new(stock).expect("valid test stock"),
+        }
+        .into_product();
+        self.app
+            .store
+            .create_product(&product)
+            .await
+            .expect("test product is stored");
+        product
+    }
+
+    /// The stock a product has now.
+    pub async fn stock_of(&self, product: &crate::domain::ProductId) -> u64 {
+        self.app
+            .store
+            .find_product(product)
+            .await
+            .unwrap()
+            .expect("product exists")
+            .stock
+            .get()
+    }
+
     /// A valid access token for `user`, as login would issue it.
     pub fn token(&self, user: &User) -> String {
         self.app

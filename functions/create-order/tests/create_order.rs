@@ -1,0 +1,290 @@
+//! `POST /orders` against DynamoDB Local: pricing, atomicity, the oversell race, idempotency.
+
+use create_order::handle;
+use futures::future::join_all;
+use serde_json::{Value, json};
+use shared::domain::{OrderId, Product, User};
+use shared::http::serve;
+use shared::test_support::{ApiEvent, TestApp, TestResponse};
+
+async fn order(app: &TestApp, user: &User, items: Value, key: Option<&str>) -> TestResponse {
+    let mut event = ApiEvent::new("POST /orders", "/orders")
+        .bearer(&app.token(user))
+        .json(&json!({ "items": items }));
+    if let Some(key) = key {
+        event = event.header("Idempotency-Key", key);
+    }
+    serve(event.build(), |req| handle(&app.app, req))
+        .await
+        .into()
+}
+
+fn line(product: &Product, quantity: u64) -> Value {
+    json!({"productId": product.id.to_string(), "quantity": quantity})
+}
+
+#[tokio::test]
+async fn places_an_order_priced_from_the_stored_products() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let cup = app.product("Cup", 1299, 3).await;
+
+    let response = order(&app, &ada, json!([line(&tea, 2), line(&cup, 3)]), None).await;
+    assert_eq!(response.status, 201, "{:?}", response.body);
+    let data = &response.body["data"];
+    let id = data["id"].as_str().unwrap();
+    assert_eq!(
+        response.header("location"),
+        Some(format!("/orders/{id}").as_str())
+    );
+    assert_eq!(data["userId"], ada.id.to_string());
+    assert_eq!(data["status"], "placed");
+    assert_eq!(
+        data["items"][0],
+        json!({"productId": tea.id.to_string(), "quantity": 2, "unitPriceCents": 450, "lineTotalCents": 900})
+    );
+    assert_eq!(data["items"][1]["lineTotalCents"], 3897);
+    assert_eq!(data["totalCents"], 900 + 3897);
+    assert_eq!(app.stock_of(&tea.id).await, 8);
+    assert_eq!(app.stock_of(&cup.id).await, 0);
+    let stored = app
+        .app
+        .store
+        .find_order(&OrderId::parse(id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.total_cents, 4797);
+}
+
+#[tokio::test]
+async fn the_client_cannot_set_prices_or_unknown_fields() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let priced = json!([{"productId": tea.id.to_string(), "quantity": 1, "unitPriceCents": 1}]);
+    let response = order(&app, &ada, priced, None).await;
+    assert_eq!(
+        (response.status, response.code()),
+        (400, "VALIDATION_FAILED")
+    );
+    assert_eq!(response.error_fields(), ["items[0].unitPriceCents"]);
+
+    let event = ApiEvent::new("POST /orders", "/orders")
+        .bearer(&app.token(&ada))
+        .json(&json!({"items": [line(&tea, 1)], "totalCents": 1}));
+    let response: TestResponse = serve(event.build(), |req| handle(&app.app, req))
+        .await
+        .into();
+    assert_eq!(response.error_fields(), ["totalCents"]);
+    assert_eq!(app.stock_of(&tea.id).await, 10);
+}
+
+#[tokio::test]
+async fn invalid_lines_are_refused_before_any_write() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let cases = [
+        (json!([]), vec!["items"]),
+        (json!([line(&tea, 0)]), vec!["items[0].quantity"]),
+        (json!([line(&tea, 101)]), vec!["items[0].quantity"]),
+        (
+            json!([line(&tea, 1), line(&tea, 2)]),
+            vec!["items[1].productId"],
+        ),
+        (json!("tea"), vec!["items"]),
+        (
+            json!((0..26).map(|_| line(&tea, 1)).collect::<Vec<_>>()),
+            vec!["items"],
+        ),
+    ];
+    for (items, fields) in cases {
+        let response = order(&app, &ada, items.clone(), None).await;
+        assert_eq!(
+            (response.status, response.code()),
+            (400, "VALIDATION_FAILED"),
+            "{items}"
+        );
+        assert_eq!(response.error_fields(), fields, "{items}");
+    }
+    assert_eq!(app.stock_of(&tea.id).await, 10);
+}
+
+#[tokio::test]
+async fn unknown_products_are_named_and_nothing_is_sold() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let ghost = shared::domain::ProductId::new().to_string();
+    let items = json!([line(&tea, 1), {"productId": ghost, "quantity": 1}, {"productId": "not-an-id", "quantity": 1}]);
+    let response = order(&app, &ada, items, None).await;
+    assert_eq!(
+        (response.status, response.code()),
+        (404, "PRODUCT_NOT_FOUND")
+    );
+    assert_eq!(
+        response.error_fields(),
+        ["items[1].productId", "items[2].productId"]
+    );
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&ghost)
+    );
+    assert_eq!(app.stock_of(&tea.id).await, 10);
+}
+
+#[tokio::test]
+async fn a_short_line_cancels_every_line() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let cup = app.product("Cup", 1299, 1).await;
+    let response = order(&app, &ada, json!([line(&tea, 5), line(&cup, 2)]), None).await;
+    assert_eq!(
+        (response.status, response.code()),
+        (409, "INSUFFICIENT_STOCK")
+    );
+    assert_eq!(response.error_fields(), ["items[1].quantity"]);
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&cup.id.to_string())
+    );
+    assert_eq!(
+        app.stock_of(&tea.id).await,
+        10,
+        "the first line took nothing"
+    );
+    assert_eq!(app.stock_of(&cup.id).await, 1);
+    let listed = app
+        .app
+        .store
+        .list_orders(&ada.id, 10, None)
+        .await
+        .unwrap()
+        .0;
+    assert!(listed.is_empty());
+}
+
+#[tokio::test]
+async fn forty_buyers_for_ten_units_sell_exactly_ten() {
+    let app = TestApp::spawn().await;
+    let buyers: Vec<User> = join_all((0..8).map(|i| {
+        let app = &app;
+        async move {
+            app.user(&format!("Buyer {i}"), &format!("buyer{i}@example.com"))
+                .await
+        }
+    }))
+    .await;
+    let tea = app.product("Tea", 450, 10).await;
+    let attempts = (0..40).map(|i| {
+        order(
+            &app,
+            &buyers[i % buyers.len()],
+            json!([line(&tea, 1)]),
+            None,
+        )
+    });
+    let responses = join_all(attempts).await;
+
+    let placed = responses.iter().filter(|r| r.status == 201).count();
+    let short = responses
+        .iter()
+        .filter(|r| r.status == 409 && r.code() == "INSUFFICIENT_STOCK")
+        .count();
+    assert_eq!(
+        (placed, short),
+        (10, 30),
+        "{:?}",
+        responses.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(app.stock_of(&tea.id).await, 0);
+    let mut units = 0;
+    for buyer in &buyers {
+        let (orders, more) = app
+            .app
+            .store
+            .list_orders(&buyer.id, 100, None)
+            .await
+            .unwrap();
+        assert!(!more);
+        units += orders
+            .iter()
+            .flat_map(|o| &o.items)
+            .map(|line| line.quantity.get())
+            .sum::<u64>();
+    }
+    assert_eq!(units, 10);
+}
+
+#[tokio::test]
+async fn the_same_key_and_body_return_the_first_order_and_sell_once() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let first = order(&app, &ada, json!([line(&tea, 2)]), Some("order-1")).await;
+    let second = order(&app, &ada, json!([line(&tea, 2)]), Some("order-1")).await;
+    assert_eq!((first.status, second.status), (201, 201));
+    assert_eq!(first.body["data"], second.body["data"]);
+    assert_eq!(app.stock_of(&tea.id).await, 8);
+
+    let reused = order(&app, &ada, json!([line(&tea, 3)]), Some("order-1")).await;
+    assert_eq!(
+        (reused.status, reused.code()),
+        (422, "IDEMPOTENCY_KEY_REUSED")
+    );
+    assert_eq!(app.stock_of(&tea.id).await, 8);
+
+    // Keys belong to a user: the same key from someone else is a new order.
+    let bob = app.user("Bob", "bob@example.com").await;
+    let bobs = order(&app, &bob, json!([line(&tea, 2)]), Some("order-1")).await;
+    assert_eq!(bobs.status, 201);
+    assert_ne!(bobs.body["data"]["id"], first.body["data"]["id"]);
+    assert_eq!(app.stock_of(&tea.id).await, 6);
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_key_place_one_order() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let responses =
+        join_all((0..6).map(|_| order(&app, &ada, json!([line(&tea, 1)]), Some("double-click"))))
+            .await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    assert!(
+        statuses.iter().all(|s| *s == 201),
+        "{statuses:?} {:?}",
+        responses.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    let ids: std::collections::HashSet<_> = responses
+        .iter()
+        .map(|r| r.body["data"]["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(app.stock_of(&tea.id).await, 9);
+}
+
+#[tokio::test]
+async fn a_malformed_key_or_no_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let bad_key = order(&app, &ada, json!([line(&tea, 1)]), Some("not a valid key!")).await;
+    assert_eq!((bad_key.status, bad_key.code()), (400, "VALIDATION_FAILED"));
+    assert_eq!(bad_key.error_fields(), ["Idempotency-Key"]);
+
+    let anonymous =
+        ApiEvent::new("POST /orders", "/orders").json(&json!({"items": [line(&tea, 1)]}));
+    let response: TestResponse = serve(anonymous.build(), |req| handle(&app.app, req))
+        .await
+        .into();
+    assert_eq!((response.status, response.code()), (401, "UNAUTHENTICATED"));
+    assert_eq!(app.stock_of(&tea.id).await, 10);
+}

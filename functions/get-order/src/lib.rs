@@ -1,0 +1,21 @@
+//! `GET /orders/{id}`: the order's owner or an admin. Anyone else gets 404, as for an order
+//! that does not exist, so order ids cannot be probed.
+
+use lambda_http::Request;
+use shared::auth::Caller;
+use shared::domain::OrderId;
+use shared::http::{ApiResponse, path_param};
+use shared::{App, AppError};
+
+#[tracing::instrument(name = "get_order", skip_all)]
+pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
+    let caller = Caller::from_request(&req, &app.tokens)?;
+    let id = OrderId::parse(path_param(&req, "id")?).ok_or(AppError::NotFound)?;
+    let order = app
+        .store
+        .find_order(&id)
+        .await?
+        .filter(|order| order.user_id == caller.id || caller.is_admin())
+        .ok_or(AppError::NotFound)?;
+    Ok(ApiResponse::ok(&order))
+}

@@ -1,0 +1,408 @@
+//! Orders: placed all-or-nothing with their stock and idempotency record in one transaction;
+//! read by id, and listed per user newest first through `gsi1`.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::{
+    error::SdkError,
+    operation::transact_write_items::TransactWriteItemsError,
+    types::{AttributeValue, Put, TransactWriteItem, Update},
+};
+use sha2::{Digest, Sha256};
+
+use super::item::{Item, ItemReader, n, s};
+use super::keys::{self, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, SK, TYPE, item_type};
+use super::products::STOCK;
+use super::transaction::{Cancellation, classify_reasons};
+use super::{Store, sdk_error};
+use crate::domain::{
+    IdempotencyKey, Order, OrderId, OrderLine, OrderStatus, PriceCents, ProductId, Quantity,
+    Timestamp, UserId,
+};
+use crate::error::AppError;
+
+/// Idempotency records live a day (the contract's window).
+pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 60 * 60;
+/// Attempts of a transaction that DynamoDB cancels for a conflicting concurrent transaction.
+const CONFLICT_ATTEMPTS: u32 = 4;
+
+/// An `Idempotency-Key` with the fingerprint of the request it was first used with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    pub key: IdempotencyKey,
+    pub request_digest: String,
+    pub expires_at: u64,
+}
+
+/// What an idempotency record says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub request_digest: String,
+    pub order_id: OrderId,
+}
+
+/// Why an order was not placed.
+#[derive(Debug)]
+pub enum PlaceOrderError {
+    /// The idempotency key is already recorded (by an earlier or a concurrent request): read
+    /// the record to tell a replay from a reuse.
+    KeyTaken,
+    /// Anything else, as the contract's error (`INSUFFICIENT_STOCK`, `CONFLICT`, 503, …).
+    Failed(AppError),
+}
+
+impl From<AppError> for PlaceOrderError {
+    fn from(error: AppError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+impl Store {
+    /// One `TransactWriteItems`: the order, its idempotency record if any, and for each line a
+    /// decrement of the product's stock on condition `stock >= quantity`. Either all of it
+    /// happens or none. Retried with jittered backoff when another transaction conflicts.
+    pub async fn place_order(
+        &self,
+        order: &Order,
+        claim: Option<&IdempotencyClaim>,
+    ) -> Result<(), PlaceOrderError> {
+        let mut actions = vec![put_new(&self.table, order_item(order))?];
+        if let Some(claim) = claim {
+            actions.push(put_new(
+                &self.table,
+                idempotency_item(&order.user_id, &order.id, claim),
+            )?);
+        }
+        let first_line = actions.len();
+        for line in &order.items {
+            actions.push(take_stock(&self.table, &line.product_id, line.quantity)?);
+        }
+        // Lets the SDK's own retries of this request be recognised by DynamoDB as one request.
+        let token = claim.map(|claim| client_request_token(&order.user_id, &claim.key));
+
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(actions.clone()))
+                .set_client_request_token(token.clone())
+                .send()
+                .await;
+            let Err(error) = result else { return Ok(()) };
+            if is_idempotent_parameter_mismatch(&error) {
+                return Err(PlaceOrderError::KeyTaken);
+            }
+            match cancellation(&error) {
+                Some(Cancellation::ConditionFailed(failed)) => {
+                    if claim.is_some() && failed.contains(&1) {
+                        return Err(PlaceOrderError::KeyTaken);
+                    }
+                    let short: Vec<(usize, ProductId)> = failed
+                        .iter()
+                        .filter(|index| **index >= first_line)
+                        .map(|index| {
+                            (
+                                index - first_line,
+                                order.items[index - first_line].product_id,
+                            )
+                        })
+                        .collect();
+                    if short.is_empty() {
+                        // Only the order put failed: a UUIDv7 collision. Let the client retry.
+                        return Err(AppError::Conflict.into());
+                    }
+                    return Err(insufficient_stock(&short).into());
+                }
+                Some(Cancellation::Conflict) if attempt < CONFLICT_ATTEMPTS => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Some(Cancellation::Conflict) => return Err(AppError::Conflict.into()),
+                Some(Cancellation::Throttled) => {
+                    return Err(AppError::ServiceUnavailable(Box::new(error)).into());
+                }
+                Some(Cancellation::Other(_)) | None => return Err(sdk_error(error).into()),
+            }
+        }
+    }
+
+    pub async fn find_order(&self, id: &OrderId) -> Result<Option<Order>, AppError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::order(id).to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        output.item.as_ref().map(order_from_item).transpose()
+    }
+
+    /// The live idempotency record of `user`'s `key`, if any (expired ones count as absent:
+    /// TTL deletion lags).
+    pub async fn find_idempotency_record(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+        now: u64,
+    ) -> Result<Option<IdempotencyRecord>, AppError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::idempotency(user, key).to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let read = ItemReader::new(&item, item_type::IDEMPOTENCY);
+        if read.number::<u64>(EXPIRES_AT)? <= now {
+            return Ok(None);
+        }
+        Ok(Some(IdempotencyRecord {
+            request_digest: read.string("requestDigest")?.to_owned(),
+            order_id: read.parsed("orderId", OrderId::parse)?,
+        }))
+    }
+
+    /// Up to `limit` of `user`'s orders, newest first, after the order `after` (exclusive).
+    /// Also says whether more follow. Reads `gsi1`, which is eventually consistent: an order
+    /// placed a moment ago may take a moment to be listed.
+    pub async fn list_orders(
+        &self,
+        user: &UserId,
+        limit: u32,
+        after: Option<&OrderId>,
+    ) -> Result<(Vec<Order>, bool), AppError> {
+        let start = after.map(|order| {
+            let index = keys::user_order(user, order);
+            let mut key = keys::order(order).to_attributes();
+            key.insert(GSI1_PK.to_owned(), s(index.pk));
+            key.insert(GSI1_SK.to_owned(), s(index.sk));
+            key
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#gpk = :user AND begins_with(#gsk, :orders)")
+            .expression_attribute_names("#gpk", GSI1_PK)
+            .expression_attribute_names("#gsk", GSI1_SK)
+            .expression_attribute_values(":user", s(keys::user_partition(user)))
+            .expression_attribute_values(":orders", s(keys::USER_ORDERS_PREFIX))
+            .scan_index_forward(false)
+            // One more than asked, to know whether another page follows.
+            .limit(limit as i32 + 1)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let mut orders = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(order_from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = orders.len() > limit as usize;
+        orders.truncate(limit as usize);
+        Ok((orders, more))
+    }
+}
+
+fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, AppError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", PK)
+        .build()
+        .map_err(AppError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// Stock never goes below zero: the decrement happens only if enough is left.
+fn take_stock(
+    table: &str,
+    product: &ProductId,
+    quantity: Quantity,
+) -> Result<TransactWriteItem, AppError> {
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(keys::product(product).to_attributes()))
+        .update_expression("SET #stock = #stock - :quantity")
+        .condition_expression("attribute_exists(#pk) AND #stock >= :quantity")
+        .expression_attribute_names("#pk", PK)
+        .expression_attribute_names("#stock", STOCK)
+        .expression_attribute_values(":quantity", n(quantity.get()))
+        .build()
+        .map_err(AppError::internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// Names each short line by its path and product.
+fn insufficient_stock(short: &[(usize, ProductId)]) -> AppError {
+    AppError::InsufficientStock(
+        short
+            .iter()
+            .map(|(line, id)| {
+                crate::error::FieldError::new(
+                    format!("items[{line}].quantity"),
+                    format!("more than the stock of product {id}"),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// At most 36 characters, the same for every retry of one user's key.
+fn client_request_token(user: &UserId, key: &IdempotencyKey) -> String {
+    let digest = Sha256::digest(format!("{user}#{}", key.as_str()).as_bytes());
+    digest
+        .iter()
+        .take(18)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// 25, 50, 100 ms … with full jitter, so retrying writers do not collide again in step.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling_ms = 25u64 << attempt.min(6);
+    let random = (uuid::Uuid::new_v4().as_u128() % u128::from(ceiling_ms)) as u64;
+    Duration::from_millis(ceiling_ms / 2 + random / 2)
+}
+
+fn cancellation(error: &SdkError<TransactWriteItemsError>) -> Option<Cancellation> {
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            Some(classify_reasons(cancelled.cancellation_reasons()))
+        }
+        _ => None,
+    }
+}
+
+fn is_idempotent_parameter_mismatch(error: &SdkError<TransactWriteItemsError>) -> bool {
+    matches!(
+        error.as_service_error(),
+        Some(TransactWriteItemsError::IdempotentParameterMismatchException(_))
+    )
+}
+
+fn order_item(order: &Order) -> Item {
+    let key = keys::order(&order.id);
+    let index = keys::user_order(&order.user_id, &order.id);
+    let lines = order
+        .items
+        .iter()
+        .map(|line| {
+            AttributeValue::M(Item::from([
+                ("productId".to_owned(), s(line.product_id.to_string())),
+                ("quantity".to_owned(), n(line.quantity.get())),
+                ("unitPriceCents".to_owned(), n(line.unit_price_cents.get())),
+                ("lineTotalCents".to_owned(), n(line.line_total_cents)),
+            ]))
+        })
+        .collect();
+    Item::from([
+        (PK.to_owned(), s(key.pk)),
+        (SK.to_owned(), s(key.sk)),
+        (GSI1_PK.to_owned(), s(index.pk)),
+        (GSI1_SK.to_owned(), s(index.sk)),
+        (TYPE.to_owned(), s(item_type::ORDER)),
+        ("id".to_owned(), s(order.id.to_string())),
+        ("userId".to_owned(), s(order.user_id.to_string())),
+        ("items".to_owned(), AttributeValue::L(lines)),
+        ("totalCents".to_owned(), n(order.total_cents)),
+        ("status".to_owned(), s("placed")),
+        ("createdAt".to_owned(), s(order.created_at.to_rfc3339())),
+    ])
+}
+
+fn idempotency_item(user: &UserId, order: &OrderId, claim: &IdempotencyClaim) -> Item {
+    let key = keys::idempotency(user, &claim.key);
+    Item::from([
+        (PK.to_owned(), s(key.pk)),
+        (SK.to_owned(), s(key.sk)),
+        (TYPE.to_owned(), s(item_type::IDEMPOTENCY)),
+        ("requestDigest".to_owned(), s(&claim.request_digest)),
+        ("orderId".to_owned(), s(order.to_string())),
+        (EXPIRES_AT.to_owned(), n(claim.expires_at)),
+    ])
+}
+
+fn order_from_item(item: &Item) -> Result<Order, AppError> {
+    let read = ItemReader::new(item, item_type::ORDER);
+    let corrupt = || AppError::internal("corrupt order item: items");
+    let Some(AttributeValue::L(lines)) = item.get("items") else {
+        return Err(corrupt());
+    };
+    let items = lines
+        .iter()
+        .map(|line| {
+            let AttributeValue::M(line) = line else {
+                return Err(corrupt());
+            };
+            let read = ItemReader::new(line, item_type::ORDER);
+            Ok(OrderLine {
+                product_id: read.parsed("productId", ProductId::parse)?,
+                quantity: Quantity::new(read.number("quantity")?).ok_or_else(corrupt)?,
+                unit_price_cents: PriceCents::new(read.number("unitPriceCents")?)
+                    .ok_or_else(corrupt)?,
+                line_total_cents: read.number("lineTotalCents")?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Order {
+        id: read.parsed("id", OrderId::parse)?,
+        user_id: read.parsed("userId", UserId::parse)?,
+        items,
+        total_cents: read.number("totalCents")?,
+        status: read.parsed("status", |v| (v == "placed").then_some(OrderStatus::Placed))?,
+        created_at: read.parsed("createdAt", Timestamp::parse)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_items_round_trip() {
+        let order = Order::place(
+            UserId::new(),
+            [(
+                ProductId::new(),
+                Quantity::new(3).unwrap(),
+                PriceCents::new(250).unwrap(),
+            )],
+        );
+        assert_eq!(order_from_item(&order_item(&order)).unwrap(), order);
+    }
+
+    #[test]
+    fn client_request_tokens_fit_and_are_stable_per_user_and_key() {
+        let user = UserId::new();
+        let key = IdempotencyKey::parse("abc").unwrap();
+        let token = client_request_token(&user, &key);
+        assert_eq!(token.len(), 36);
+        assert_eq!(token, client_request_token(&user, &key));
+        assert_ne!(token, client_request_token(&UserId::new(), &key));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_jittered() {
+        for attempt in 1..4 {
+            let ceiling = 25u64 << attempt;
+            let delay = backoff(attempt).as_millis() as u64;
+            assert!(
+                delay >= ceiling / 2 && delay <= ceiling,
+                "{attempt}: {delay}"
+            );
+        }
+    }
+}

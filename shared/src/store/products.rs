@@ -1,0 +1,123 @@
+//! Products: created by admins, read by anyone, stock taken by orders (see orders.rs).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+
+use super::errors::write_error;
+use super::item::{Item, ItemReader, n, s};
+use super::keys::{self, PK, SK, TYPE, item_type};
+use super::{Store, sdk_error};
+use crate::domain::{PriceCents, Product, ProductId, ProductName, Stock, Timestamp};
+use crate::error::AppError;
+
+/// How often a batch read asks again for keys DynamoDB left unprocessed (throttling).
+const BATCH_READ_ROUNDS: usize = 3;
+
+impl Store {
+    pub async fn create_product(&self, product: &Product) -> Result<(), AppError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(product_item(product)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await
+            .map_err(|error| write_error(error, AppError::Conflict))?;
+        Ok(())
+    }
+
+    pub async fn find_product(&self, id: &ProductId) -> Result<Option<Product>, AppError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::product(id).to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        output.item.as_ref().map(product_from_item).transpose()
+    }
+
+    /// The products that exist among `ids` (at most 100), in one strongly consistent batch read.
+    pub async fn find_products(
+        &self,
+        ids: &[ProductId],
+    ) -> Result<HashMap<ProductId, Product>, AppError> {
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut pending: Vec<Item> = ids
+            .iter()
+            .map(|id| keys::product(id).to_attributes())
+            .collect();
+        for _ in 0..BATCH_READ_ROUNDS {
+            if pending.is_empty() {
+                break;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(AppError::internal)?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in output
+                .responses
+                .unwrap_or_default()
+                .remove(&self.table)
+                .unwrap_or_default()
+            {
+                let product = product_from_item(&item)?;
+                found.insert(product.id, product);
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut tables| tables.remove(&self.table))
+                .map(|keys| keys.keys)
+                .unwrap_or_default();
+        }
+        if !pending.is_empty() {
+            return Err(AppError::ServiceUnavailable(
+                "product batch read left keys unprocessed".into(),
+            ));
+        }
+        Ok(found)
+    }
+}
+
+fn product_item(product: &Product) -> Item {
+    let key = keys::product(&product.id);
+    Item::from([
+        (PK.to_owned(), s(key.pk)),
+        (SK.to_owned(), s(key.sk)),
+        (TYPE.to_owned(), s(item_type::PRODUCT)),
+        ("id".to_owned(), s(product.id.to_string())),
+        ("name".to_owned(), s(product.name.as_str())),
+        ("priceCents".to_owned(), n(product.price_cents.get())),
+        (STOCK.to_owned(), n(product.stock.get())),
+        ("createdAt".to_owned(), s(product.created_at.to_rfc3339())),
+    ])
+}
+
+/// The stock attribute, which orders decrement.
+pub(super) const STOCK: &str = "stock";
+
+fn product_from_item(item: &Item) -> Result<Product, AppError> {
+    let read = ItemReader::new(item, item_type::PRODUCT);
+    Ok(Product {
+        id: read.parsed("id", ProductId::parse)?,
+        name: read.parsed("name", |v| ProductName::parse(v).ok())?,
+        price_cents: PriceCents::new(read.number("priceCents")?)
+            .ok_or_else(|| AppError::internal("corrupt product item: priceCents out of range"))?,
+        // Stock is never written above Stock::MAX nor below zero (conditional decrements).
+        stock: Stock::new(read.number(STOCK)?)
+            .ok_or_else(|| AppError::internal("corrupt product item: stock out of range"))?,
+        created_at: read.parsed("createdAt", Timestamp::parse)?,
+    })
+}
