@@ -104,7 +104,7 @@ async fn missing_malformed_or_foreign_tokens_are_401() {
     let (refresh, _) = app
         .app
         .tokens
-        .issue_refresh(&id, &shared::domain::FamilyId::new().to_string())
+        .issue_refresh(&id, &shared::domain::FamilyId::new().to_string(), 1)
         .unwrap();
 
     for token in [

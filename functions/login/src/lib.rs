@@ -66,7 +66,7 @@ pub async fn handle(login: &Login, req: Request) -> Result<ApiResponse, AppError
     };
 
     rehash_if_weak(app, &record, &password).await;
-    let tokens = start_session(app, &record.user).await?;
+    let tokens = start_session(app, &record).await?;
     Ok(ApiResponse::ok(&LoginResponse {
         tokens,
         user: record.user,

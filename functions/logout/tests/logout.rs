@@ -2,7 +2,7 @@
 
 use logout::handle;
 use serde_json::json;
-use shared::auth::{RefreshToken, refresh_session, start_session};
+use shared::auth::{RefreshToken, refresh_session};
 use shared::domain::FromJsonField;
 use shared::http::serve;
 use shared::test_support::{ApiEvent, TestApp, TestResponse};
@@ -23,7 +23,7 @@ fn token(text: &str) -> RefreshToken {
 async fn logout_revokes_the_family_and_answers_204() {
     let app = TestApp::spawn().await;
     let user = app.user("Ada", "ada@example.com").await;
-    let pair = start_session(&app.app, &user).await.unwrap();
+    let pair = app.session(&user).await;
 
     let response = logout_with(&app, &pair.refresh_token).await;
     assert_eq!(response.status, 204);
@@ -41,7 +41,7 @@ async fn logout_revokes_the_family_and_answers_204() {
 async fn logout_with_a_used_token_is_refused_and_revokes_the_family() {
     let app = TestApp::spawn().await;
     let user = app.user("Ada", "ada@example.com").await;
-    let a = start_session(&app.app, &user).await.unwrap().refresh_token;
+    let a = app.session(&user).await.refresh_token;
     let b = refresh_session(&app.app, &token(&a))
         .await
         .unwrap()
@@ -59,8 +59,8 @@ async fn logout_with_a_used_token_is_refused_and_revokes_the_family() {
 async fn logout_leaves_other_sessions_alone() {
     let app = TestApp::spawn().await;
     let user = app.user("Ada", "ada@example.com").await;
-    let phone = start_session(&app.app, &user).await.unwrap().refresh_token;
-    let laptop = start_session(&app.app, &user).await.unwrap().refresh_token;
+    let phone = app.session(&user).await.refresh_token;
+    let laptop = app.session(&user).await.refresh_token;
     assert_eq!(logout_with(&app, &phone).await.status, 204);
     assert!(refresh_session(&app.app, &token(&laptop)).await.is_ok());
 }

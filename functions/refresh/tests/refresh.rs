@@ -3,7 +3,6 @@
 use futures::future::join_all;
 use refresh::handle;
 use serde_json::json;
-use shared::auth::start_session;
 use shared::domain::{FamilyId, unix_now};
 use shared::http::serve;
 use shared::test_support::{ApiEvent, TestApp, TestResponse};
@@ -20,7 +19,7 @@ async fn refresh_with(app: &TestApp, token: &str) -> TestResponse {
 /// A logged-in user's first refresh token, as login makes it.
 async fn logged_in(app: &TestApp) -> (shared::domain::User, String) {
     let user = app.user("Ada", "ada@example.com").await;
-    let pair = start_session(&app.app, &user).await.unwrap();
+    let pair = app.session(&user).await;
     (user, pair.refresh_token)
 }
 
@@ -95,7 +94,7 @@ async fn ten_concurrent_refreshes_of_one_token_give_exactly_one_200() {
 async fn another_login_is_another_family() {
     let app = TestApp::spawn().await;
     let (user, a) = logged_in(&app).await;
-    let other = start_session(&app.app, &user).await.unwrap().refresh_token;
+    let other = app.session(&user).await.refresh_token;
     refresh_with(&app, &a).await;
     refresh_with(&app, &a).await; // reuse: revokes a's family only
     assert_eq!(refresh_with(&app, &other).await.status, 200);
@@ -118,7 +117,7 @@ async fn access_tokens_garbage_and_foreign_tokens_are_refused() {
     let (orphan, _) = app
         .app
         .tokens
-        .issue_refresh(&user.id.to_string(), &FamilyId::new().to_string())
+        .issue_refresh(&user.id.to_string(), &FamilyId::new().to_string(), 1)
         .unwrap();
     assert_eq!(
         refresh_with(&app, &orphan.token).await.code(),

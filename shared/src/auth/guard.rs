@@ -42,6 +42,17 @@ impl Caller {
         }
     }
 
+    /// The user a `/users/{id}` route acts on, if the caller may: themself, or anyone for an
+    /// admin. A malformed id names no user: 404 for an admin, 403 for anyone else, exactly as
+    /// for a well-formed id that is not theirs, so ids cannot be probed.
+    pub fn user_to_act_on(&self, raw_id: &str) -> Result<UserId, AppError> {
+        match UserId::parse(raw_id) {
+            Some(id) => self.require_self_or_admin(&id).map(|()| id),
+            None if self.is_admin() => Err(AppError::NotFound),
+            None => Err(AppError::Forbidden),
+        }
+    }
+
     /// The rule of admin-only routes.
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.is_admin() {

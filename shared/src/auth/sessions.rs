@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::App;
 use crate::auth::RefreshClaims;
-use crate::domain::{FamilyId, FromJsonField, User, UserId, json_string, unix_now};
+use crate::domain::{FamilyId, FromJsonField, User, UserId, UserRecord, json_string, unix_now};
 use crate::error::AppError;
 use crate::store::{NewSession, Presented};
 
@@ -83,12 +83,15 @@ fn pair(app: &App, user: &User, refresh: String) -> Result<TokenPair, AppError> 
     })
 }
 
-/// Login: a new session family for `user`, and its first tokens.
-pub async fn start_session(app: &App, user: &User) -> Result<TokenPair, AppError> {
+/// Login: a new session family for the user, and its first tokens.
+pub async fn start_session(app: &App, record: &UserRecord) -> Result<TokenPair, AppError> {
+    let user = &record.user;
     let family = FamilyId::new();
-    let (refresh, claims) = app
-        .tokens
-        .issue_refresh(&user.id.to_string(), &family.to_string())?;
+    let (refresh, claims) = app.tokens.issue_refresh(
+        &user.id.to_string(),
+        &family.to_string(),
+        record.session_version,
+    )?;
     app.store
         .create_session(&NewSession {
             family,
@@ -101,11 +104,14 @@ pub async fn start_session(app: &App, user: &User) -> Result<TokenPair, AppError
 }
 
 /// Refresh: rotates the family's token (one conditional write) and issues a new access token
-/// with the user's current roles.
+/// with the user's current roles. A family begun before the user's last password change, or
+/// whose user is gone, is revoked instead.
 pub async fn refresh_session(app: &App, presented: &RefreshToken) -> Result<TokenPair, AppError> {
     let claims = app.tokens.verify_refresh(&presented.0)?;
     let (family, user_id) = ids(&claims)?;
-    let (next, next_claims) = app.tokens.issue_refresh(&claims.sub, &claims.fam)?;
+    let (next, next_claims) = app
+        .tokens
+        .issue_refresh(&claims.sub, &claims.fam, claims.sv)?;
     let outcome = app
         .store
         .rotate_session(
@@ -119,7 +125,8 @@ pub async fn refresh_session(app: &App, presented: &RefreshToken) -> Result<Toke
     if outcome != Presented::Current {
         return Err(AppError::InvalidRefreshToken);
     }
-    let Some(record) = app.store.find_user(&user_id).await? else {
+    let record = app.store.find_user(&user_id).await?;
+    let Some(record) = record.filter(|record| record.session_version == claims.sv) else {
         app.store.revoke_session(&family).await?;
         return Err(AppError::InvalidRefreshToken);
     };
@@ -155,6 +162,7 @@ mod tests {
         let claims = RefreshClaims {
             sub: String::new(),
             fam: String::new(),
+            sv: 1,
             iss: String::new(),
             aud: String::new(),
             iat: 0,

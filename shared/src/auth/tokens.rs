@@ -43,6 +43,8 @@ pub struct AccessClaims {
 pub struct RefreshClaims {
     pub sub: String,
     pub fam: String,
+    /// The user's session version when the family began (see `UserRecord::session_version`).
+    pub sv: u64,
     pub iss: String,
     pub aud: String,
     pub iat: u64,
@@ -138,11 +140,13 @@ impl TokenKeys {
         &self,
         user_id: &str,
         family: &str,
+        session_version: u64,
     ) -> Result<(IssuedToken, RefreshClaims), AppError> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = RefreshClaims {
             sub: user_id.to_owned(),
             fam: family.to_owned(),
+            sv: session_version,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,
@@ -330,7 +334,7 @@ mod tests {
         let keys = TokenKeys::new(&config());
         let user = user();
         let (refresh, claims) = keys
-            .issue_refresh(&user.id.to_string(), "family-1")
+            .issue_refresh(&user.id.to_string(), "family-1", 1)
             .unwrap();
         assert_eq!(refresh.expires_in, 7 * 24 * 3600);
         let verified = keys.verify_refresh(&refresh.token).unwrap();

@@ -81,6 +81,9 @@ pub struct UserRecord {
     pub password_hash: PasswordHash,
     /// Bumped by every update; writes are conditional on it (optimistic locking).
     pub version: u64,
+    /// Bumped when the password changes: refresh tokens carry the value they were issued
+    /// under, and stop working when it moves, so a password change ends every session.
+    pub session_version: u64,
 }
 
 /// A sign-up, parsed: what `POST /users` needs before the password is hashed.
@@ -106,6 +109,7 @@ impl UserRecord {
             },
             password_hash,
             version: 1,
+            session_version: 1,
         }
     }
 }

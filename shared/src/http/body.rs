@@ -81,6 +81,11 @@ impl JsonBody {
         }
     }
 
+    /// Whether the body has a non-null `name` that has not been taken yet.
+    pub fn has(&self, name: &str) -> bool {
+        self.fields.get(name).is_some_and(|value| !value.is_null())
+    }
+
     /// Records a rule that spans fields (e.g. "at least one of …").
     pub fn reject(&mut self, field: &str, message: &str) {
         self.errors.push(FieldError::new(field, message));

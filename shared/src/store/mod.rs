@@ -6,6 +6,7 @@
 
 mod client;
 mod errors;
+mod health;
 mod item;
 pub mod keys;
 mod login_failures;
@@ -23,6 +24,7 @@ pub use login_failures::{LoginLookup, LoginWindow};
 pub use orders::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, IdempotencyRecord, PlaceOrderError};
 pub use sessions::{NewSession, Presented};
 pub use transaction::{Cancellation, classify_cancellation};
+pub use users::UserUpdate;
 
 use aws_sdk_dynamodb::Client;
 

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::errors::is_condition_failure;
 use super::item::{Item, ItemReader, n, s};
-use super::keys::{self, EXPIRES_AT, GSI1_PK, GSI1_SK, PK, SK, TYPE, item_type};
+use super::keys::{self, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, SK, TYPE, item_type};
 use super::{Store, sdk_error};
 use crate::domain::{FamilyId, UserId};
 use crate::error::AppError;
@@ -149,6 +149,39 @@ impl Store {
             Ok(_) => Ok(()),
             Err(error) if is_condition_failure(&error) => Ok(()),
             Err(error) => Err(sdk_error(error)),
+        }
+    }
+
+    /// Every session family of `user` (live or not), from `gsi1`.
+    pub async fn user_session_families(&self, user: &UserId) -> Result<Vec<FamilyId>, AppError> {
+        let mut families = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#gpk = :user AND begins_with(#gsk, :sessions)")
+                .expression_attribute_names("#gpk", GSI1_PK)
+                .expression_attribute_names("#gsk", GSI1_SK)
+                .expression_attribute_values(":user", s(keys::user_partition(user)))
+                .expression_attribute_values(":sessions", s(keys::USER_SESSIONS_PREFIX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in output.items.unwrap_or_default() {
+                let read = ItemReader::new(&item, item_type::SESSION);
+                families.push(read.parsed(GSI1_SK, |sk| {
+                    sk.strip_prefix(keys::USER_SESSIONS_PREFIX)
+                        .and_then(FamilyId::parse)
+                })?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(families);
+            }
         }
     }
 

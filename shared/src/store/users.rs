@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::transact_write_items::TransactWriteItemsError,
-    types::{Put, TransactWriteItem},
+    types::{Delete, Put, TransactWriteItem},
 };
 
 use super::errors::write_error;
@@ -11,7 +11,9 @@ use super::item::{Item, ItemReader, n, s, string_list};
 use super::keys::{self, PK, SK, TYPE, item_type};
 use super::transaction::{Cancellation, classify_reasons};
 use super::{Store, sdk_error};
-use crate::domain::{Email, PasswordHash, Role, Timestamp, User, UserId, UserName, UserRecord};
+use crate::domain::{
+    Email, FamilyId, PasswordHash, Role, Timestamp, User, UserId, UserName, UserRecord,
+};
 use crate::error::AppError;
 
 /// The sign-up transaction sends the user item, then the email claim; cancellation reasons come
@@ -130,6 +132,149 @@ impl Store {
     }
 }
 
+/// A changed user, as `update_user` writes it.
+#[derive(Debug, Clone)]
+pub struct UserUpdate {
+    /// The record as read, whose `version` the write is conditional on.
+    pub current: UserRecord,
+    /// The record to write (its `version` one higher).
+    pub next: UserRecord,
+}
+
+/// The update transaction sends the user put, then (on an email change) the new claim's put
+/// and the old claim's delete; cancellation reasons come back in that order.
+const UPDATE_USER_ITEM: usize = 0;
+const UPDATE_NEW_CLAIM: usize = 1;
+/// At most 100 actions a transaction: the user and the claim, and up to 98 sessions.
+const SESSIONS_IN_DELETE: usize = 98;
+
+impl Store {
+    /// Writes `update.next` if the stored user is still at `update.current.version`
+    /// (optimistic locking: a concurrent update makes this `CONFLICT`, never a lost update).
+    /// An email change moves the claim in the same transaction: the new email is claimed on
+    /// condition nobody holds it (`EMAIL_TAKEN`), and the old one is free the moment it commits.
+    pub async fn update_user(&self, update: &UserUpdate) -> Result<(), AppError> {
+        let (current, next) = (&update.current, &update.next);
+        let user = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(user_item(next)))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":expected", n(current.version))
+            .build()
+            .map_err(AppError::internal)?;
+        let mut request = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(user).build());
+        if keys::email_claim(&current.user.email) != keys::email_claim(&next.user.email) {
+            request = request
+                .transact_items(put_new(
+                    &self.table,
+                    email_claim_item(&next.user.email, &next.user.id),
+                )?)
+                .transact_items(release_claim(
+                    &self.table,
+                    &current.user.email,
+                    &current.user.id,
+                )?);
+        }
+        request
+            .send()
+            .await
+            .map_err(|error| match cancellation(&error) {
+                Some(Cancellation::ConditionFailed(failed))
+                    if failed.contains(&UPDATE_NEW_CLAIM) =>
+                {
+                    AppError::EmailTaken
+                }
+                Some(Cancellation::ConditionFailed(failed))
+                    if failed.contains(&UPDATE_USER_ITEM) =>
+                {
+                    AppError::Conflict
+                }
+                Some(Cancellation::Conflict) => AppError::Conflict,
+                Some(Cancellation::ConditionFailed(_)) => {
+                    AppError::internal("email claim not held by its user")
+                }
+                _ => sdk_error(error),
+            })?;
+        Ok(())
+    }
+
+    /// Deletes the user at `record.version`, their email claim and (up to 98 of) their session
+    /// families in one transaction; any further families are deleted after it. Those are inert
+    /// already: a refresh finds no user and fails.
+    pub async fn delete_user(
+        &self,
+        record: &UserRecord,
+        families: &[FamilyId],
+    ) -> Result<(), AppError> {
+        let user = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(&record.user.id).to_attributes()))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":expected", n(record.version))
+            .build()
+            .map_err(AppError::internal)?;
+        let (now, later) = families.split_at(families.len().min(SESSIONS_IN_DELETE));
+        let mut request = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(user).build())
+            .transact_items(release_claim(
+                &self.table,
+                &record.user.email,
+                &record.user.id,
+            )?);
+        for family in now {
+            let session = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::session(family).to_attributes()))
+                .build()
+                .map_err(AppError::internal)?;
+            request = request.transact_items(TransactWriteItem::builder().delete(session).build());
+        }
+        request
+            .send()
+            .await
+            .map_err(|error| match cancellation(&error) {
+                Some(Cancellation::ConditionFailed(_) | Cancellation::Conflict) => {
+                    AppError::Conflict
+                }
+                _ => sdk_error(error),
+            })?;
+        for family in later {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(keys::session(family).to_attributes()))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// Deletes an email claim, on condition that `owner` holds it.
+fn release_claim(
+    table: &str,
+    email: &Email,
+    owner: &UserId,
+) -> Result<TransactWriteItem, AppError> {
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(keys::email_claim(email).to_attributes()))
+        .condition_expression("#userId = :owner")
+        .expression_attribute_names("#userId", "userId")
+        .expression_attribute_values(":owner", s(owner.to_string()))
+        .build()
+        .map_err(AppError::internal)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
 /// A put that only creates: it fails its condition if the key exists.
 fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, AppError> {
     let put = Put::builder()
@@ -168,6 +313,7 @@ fn user_item(record: &UserRecord) -> Item {
         ),
         ("passwordHash".to_owned(), s(record.password_hash.as_phc())),
         ("version".to_owned(), n(record.version)),
+        ("sessionVersion".to_owned(), n(record.session_version)),
         ("createdAt".to_owned(), s(user.created_at.to_rfc3339())),
         ("updatedAt".to_owned(), s(user.updated_at.to_rfc3339())),
     ])
@@ -205,6 +351,7 @@ pub(super) fn user_from_item(item: &Item) -> Result<UserRecord, AppError> {
         },
         password_hash: PasswordHash::from_phc(read.string("passwordHash")?.to_owned()),
         version: read.number("version")?,
+        session_version: read.number("sessionVersion")?,
     })
 }
 

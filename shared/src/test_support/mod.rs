@@ -91,7 +91,7 @@ impl TestApp {
         let (token, claims) = self
             .app
             .tokens
-            .issue_refresh(&user.id.to_string(), &family.to_string())
+            .issue_refresh(&user.id.to_string(), &family.to_string(), 1)
             .expect("token issues");
         let session = crate::store::NewSession {
             family,
@@ -138,6 +138,20 @@ impl TestApp {
             .expect("product exists")
             .stock
             .get()
+    }
+
+    /// A new session for a stored user, as login starts it: its first token pair.
+    pub async fn session(&self, user: &User) -> crate::auth::TokenPair {
+        let record = self
+            .app
+            .store
+            .find_user(&user.id)
+            .await
+            .unwrap()
+            .expect("user is stored");
+        crate::auth::start_session(&self.app, &record)
+            .await
+            .expect("session starts")
     }
 
     /// A valid access token for `user`, as login would issue it.

@@ -1,0 +1,134 @@
+//! `DELETE /users/{id}` against DynamoDB Local.
+
+use serde_json::json;
+use shared::auth::{RefreshToken, refresh_session};
+use shared::domain::{Email, FromJsonField, Order, PriceCents, Quantity, User};
+use shared::http::serve;
+use shared::test_support::{ApiEvent, TestApp, TestResponse};
+
+async fn delete(app: &TestApp, caller: Option<&User>, target: &User) -> TestResponse {
+    let mut event = ApiEvent::new("DELETE /users/{id}", &format!("/users/{}", target.id));
+    if let Some(caller) = caller {
+        event = event.bearer(&app.token(caller));
+    }
+    serve(event.build(), |req| delete_user::handle(&app.app, req))
+        .await
+        .into()
+}
+
+#[tokio::test]
+async fn deleting_yourself_removes_user_claim_and_sessions_but_keeps_orders() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let refresh = app.session(&ada).await.refresh_token;
+    let tea = app.product("Tea", 450, 5).await;
+    let order = Order::place(
+        ada.id,
+        [(
+            tea.id,
+            Quantity::new(1).unwrap(),
+            PriceCents::new(450).unwrap(),
+        )],
+    );
+    app.app
+        .store
+        .place_order(&order, None)
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap();
+
+    let response = delete(&app, Some(&ada), &ada).await;
+    assert_eq!(response.status, 204);
+    assert!(response.body.is_null());
+
+    assert!(app.app.store.find_user(&ada.id).await.unwrap().is_none());
+    let email = Email::parse("ada@example.com").unwrap();
+    assert_eq!(
+        app.app.store.find_user_id_by_email(&email).await.unwrap(),
+        None
+    );
+    assert!(
+        app.app
+            .store
+            .user_session_families(&ada.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let refreshed =
+        refresh_session(&app.app, &RefreshToken::from_json(json!(refresh)).unwrap()).await;
+    assert_eq!(refreshed.unwrap_err().code(), "INVALID_REFRESH_TOKEN");
+    // Orders are history: they stay, readable by an admin.
+    let admin = app.admin("root@example.com").await;
+    let read: TestResponse = serve(
+        ApiEvent::new("GET /orders/{id}", &format!("/orders/{}", order.id))
+            .bearer(&app.token(&admin))
+            .build(),
+        |req| get_order::handle(&app.app, req),
+    )
+    .await
+    .into();
+    assert_eq!(read.status, 200);
+
+    // get-user answers 404, and the email registers again at once.
+    let gone: TestResponse = serve(
+        ApiEvent::new("GET /users/{id}", &format!("/users/{}", ada.id))
+            .bearer(&app.token(&admin))
+            .build(),
+        |req| get_user::handle(&app.app, req),
+    )
+    .await
+    .into();
+    assert_eq!(gone.status, 404);
+    let again: TestResponse = serve(
+        ApiEvent::new("POST /users", "/users")
+            .json(&json!({"name": "Ada again", "email": "ADA@example.com", "password": "a new beginning"}))
+            .build(),
+        |req| create_user::handle(&app.app, req),
+    )
+    .await
+    .into();
+    assert_eq!(again.status, 201);
+}
+
+#[tokio::test]
+async fn admins_delete_anyone_others_may_not() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let bob = app.user("Bob", "bob@example.com").await;
+    let admin = app.admin("root@example.com").await;
+    let forbidden = delete(&app, Some(&bob), &ada).await;
+    assert_eq!((forbidden.status, forbidden.code()), (403, "FORBIDDEN"));
+    assert_eq!(delete(&app, None, &ada).await.status, 401);
+    assert_eq!(delete(&app, Some(&admin), &ada).await.status, 204);
+    let again = delete(&app, Some(&admin), &ada).await;
+    assert_eq!((again.status, again.code()), (404, "NOT_FOUND"));
+    assert!(app.app.store.find_user(&bob.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn many_sessions_all_go() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    for _ in 0..105 {
+        app.session(&ada).await;
+    }
+    assert_eq!(
+        app.app
+            .store
+            .user_session_families(&ada.id)
+            .await
+            .unwrap()
+            .len(),
+        105
+    );
+    assert_eq!(delete(&app, Some(&ada), &ada).await.status, 204);
+    assert!(
+        app.app
+            .store
+            .user_session_families(&ada.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -1,0 +1,117 @@
+//! `PATCH /users/{id}`: the user themself, or an admin. Changing your own email or password
+//! needs `currentPassword`; admins change others' names and emails, never their passwords.
+
+use lambda_http::Request;
+use shared::auth::Caller;
+use shared::domain::{
+    Email, LoginPassword, Password, PasswordHash, Timestamp, UserName, UserRecord,
+};
+use shared::http::{ApiResponse, JsonBody, path_param};
+use shared::store::UserUpdate;
+use shared::{App, AppError};
+
+/// Reads of the user and conditional writes tried before a concurrent update is a 409.
+const ATTEMPTS: usize = 3;
+
+/// What the request asks to change.
+#[derive(Debug)]
+struct Patch {
+    name: Option<UserName>,
+    email: Option<Email>,
+    password: Option<Password>,
+    current_password: Option<Password>,
+}
+
+#[tracing::instrument(name = "update_user", skip_all)]
+pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
+    let caller = Caller::from_request(&req, &app.tokens)?;
+    let id = caller.user_to_act_on(path_param(&req, "id")?)?;
+    let on_self = caller.id == id;
+    let patch = parse(&req, on_self)?;
+    if !on_self && patch.password.is_some() {
+        return Err(AppError::Forbidden);
+    }
+    let new_hash = match &patch.password {
+        Some(password) => Some(app.passwords.hash(password).await?),
+        None => None,
+    };
+
+    // Optimistic locking: read, check, write on condition the version has not moved; if it
+    // has, a concurrent update won, so read again and re-apply this patch on top of it.
+    for _ in 0..ATTEMPTS {
+        let current = app.store.find_user(&id).await?.ok_or(AppError::NotFound)?;
+        if let Some(given) = &patch.current_password
+            && !app.passwords.verify(given, &current.password_hash).await?
+        {
+            return Err(AppError::InvalidCredentials);
+        }
+        let next = apply(&current, &patch, new_hash.as_ref());
+        match app
+            .store
+            .update_user(&UserUpdate {
+                current,
+                next: next.clone(),
+            })
+            .await
+        {
+            Ok(()) => return Ok(ApiResponse::ok(&next.user)),
+            Err(AppError::Conflict) => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Err(AppError::Conflict)
+}
+
+fn parse(req: &Request, on_self: bool) -> Result<Patch, AppError> {
+    let mut body = JsonBody::parse(req, &["name", "email", "password", "currentPassword"])?;
+    if !["name", "email", "password"]
+        .iter()
+        .any(|field| body.has(field))
+    {
+        body.reject(
+            "name",
+            "at least one of name, email or password must be given",
+        );
+    }
+    let sensitive = body.has("email") || body.has("password");
+    let patch = Patch {
+        name: body.optional::<UserName>("name"),
+        email: body.optional::<Email>("email"),
+        password: body.optional::<Password>("password"),
+        current_password: body
+            .optional::<LoginPassword>("currentPassword")
+            .map(|p| p.0),
+    };
+    if on_self && sensitive && patch.current_password.is_none() {
+        body.reject(
+            "currentPassword",
+            "is required to change your email or password",
+        );
+    }
+    if !on_self && patch.current_password.is_some() {
+        body.reject(
+            "currentPassword",
+            "is only for changing your own email or password",
+        );
+    }
+    body.finish(|| Some(patch))
+}
+
+/// The record after the patch: one version on, and a new session version on a password
+/// change (which ends every refresh session of the user).
+fn apply(current: &UserRecord, patch: &Patch, new_hash: Option<&PasswordHash>) -> UserRecord {
+    let mut next = current.clone();
+    if let Some(name) = &patch.name {
+        next.user.name = name.clone();
+    }
+    if let Some(email) = &patch.email {
+        next.user.email = email.clone();
+    }
+    if let Some(hash) = new_hash {
+        next.password_hash = hash.clone();
+        next.session_version += 1;
+    }
+    next.user.updated_at = Timestamp::now();
+    next.version += 1;
+    next
+}

@@ -1,0 +1,299 @@
+//! `PATCH /users/{id}` against DynamoDB Local.
+
+use futures::future::join_all;
+use serde_json::{Value, json};
+use shared::auth::{RefreshToken, refresh_session};
+use shared::domain::{Email, FromJsonField, Password, User};
+use shared::http::serve;
+use shared::test_support::{ApiEvent, TEST_PASSWORD, TestApp, TestResponse};
+use update_user::handle;
+
+async fn patch(app: &TestApp, caller: &User, target: &User, body: Value) -> TestResponse {
+    let event = ApiEvent::new("PATCH /users/{id}", &format!("/users/{}", target.id))
+        .bearer(&app.token(caller))
+        .json(&body);
+    serve(event.build(), |req| handle(&app.app, req))
+        .await
+        .into()
+}
+
+async fn claim_owner(app: &TestApp, email: &str) -> Option<shared::domain::UserId> {
+    app.app
+        .store
+        .find_user_id_by_email(&Email::parse(email).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_user_renames_themself() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let response = patch(&app, &ada, &ada, json!({"name": "Ada King"})).await;
+    assert_eq!(response.status, 200, "{:?}", response.body);
+    assert_eq!(response.body["data"]["name"], "Ada King");
+    assert_ne!(
+        response.body["data"]["updatedAt"],
+        response.body["data"]["createdAt"]
+    );
+    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    assert_eq!(stored.user.name.as_str(), "Ada King");
+    assert_eq!(stored.version, 2);
+}
+
+#[tokio::test]
+async fn an_email_change_moves_the_claim_and_frees_the_old_email_at_once() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let response = patch(
+        &app,
+        &ada,
+        &ada,
+        json!({"email": "Ada@New.example", "currentPassword": TEST_PASSWORD}),
+    )
+    .await;
+    assert_eq!(response.status, 200, "{:?}", response.body);
+    assert_eq!(response.body["data"]["email"], "Ada@New.example");
+    assert_eq!(claim_owner(&app, "ada@new.example").await, Some(ada.id));
+    assert_eq!(claim_owner(&app, "ada@example.com").await, None);
+    // Someone else can register the old address right away.
+    let other = app.user("Other", "ada@example.com").await;
+    assert_eq!(claim_owner(&app, "ada@example.com").await, Some(other.id));
+}
+
+#[tokio::test]
+async fn own_email_or_password_changes_need_the_current_password() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    for body in [
+        json!({"email": "new@example.com"}),
+        json!({"password": "a brand new password"}),
+    ] {
+        let missing = patch(&app, &ada, &ada, body.clone()).await;
+        assert_eq!(
+            (missing.status, missing.code()),
+            (400, "VALIDATION_FAILED"),
+            "{body}"
+        );
+        assert_eq!(missing.error_fields(), ["currentPassword"]);
+        let mut wrong_body = body.clone();
+        wrong_body["currentPassword"] = json!("not my password");
+        let wrong = patch(&app, &ada, &ada, wrong_body).await;
+        assert_eq!(
+            (wrong.status, wrong.code()),
+            (401, "INVALID_CREDENTIALS"),
+            "{body}"
+        );
+    }
+    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1, "nothing was written");
+}
+
+#[tokio::test]
+async fn a_taken_email_is_409_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    app.user("Bob", "bob@example.com").await;
+    let response = patch(
+        &app,
+        &ada,
+        &ada,
+        json!({"name": "X", "email": "BOB@example.com", "currentPassword": TEST_PASSWORD}),
+    )
+    .await;
+    assert_eq!((response.status, response.code()), (409, "EMAIL_TAKEN"));
+    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.user.name.as_str(), stored.user.email.as_str()),
+        ("Ada", "ada@example.com")
+    );
+    assert_eq!(claim_owner(&app, "ada@example.com").await, Some(ada.id));
+}
+
+#[tokio::test]
+async fn admins_change_names_and_emails_of_anyone_but_not_passwords() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let admin = app.admin("root@example.com").await;
+    let renamed = patch(
+        &app,
+        &admin,
+        &ada,
+        json!({"name": "Ada L.", "email": "ada.l@example.com"}),
+    )
+    .await;
+    assert_eq!(renamed.status, 200, "{:?}", renamed.body);
+    assert_eq!(claim_owner(&app, "ada.l@example.com").await, Some(ada.id));
+    let password = patch(
+        &app,
+        &admin,
+        &ada,
+        json!({"password": "admin-chosen password"}),
+    )
+    .await;
+    assert_eq!((password.status, password.code()), (403, "FORBIDDEN"));
+    let with_current = patch(
+        &app,
+        &admin,
+        &ada,
+        json!({"name": "Y", "currentPassword": "x"}),
+    )
+    .await;
+    assert_eq!(with_current.error_fields(), ["currentPassword"]);
+}
+
+#[tokio::test]
+async fn others_are_forbidden_and_bodies_are_validated() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let bob = app.user("Bob", "bob@example.com").await;
+    let forbidden = patch(&app, &bob, &ada, json!({"name": "Mallory"})).await;
+    assert_eq!((forbidden.status, forbidden.code()), (403, "FORBIDDEN"));
+    let nothing = patch(&app, &ada, &ada, json!({})).await;
+    assert_eq!((nothing.status, nothing.code()), (400, "VALIDATION_FAILED"));
+    let roles = patch(&app, &ada, &ada, json!({"name": "Ada", "roles": ["admin"]})).await;
+    assert_eq!(roles.error_fields(), ["roles"]);
+    let short = patch(
+        &app,
+        &ada,
+        &ada,
+        json!({"password": "short", "currentPassword": TEST_PASSWORD}),
+    )
+    .await;
+    assert_eq!(short.error_fields(), ["password"]);
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_session_and_the_new_password_works() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let phone = app.session(&ada).await.refresh_token;
+    let laptop = app.session(&ada).await.refresh_token;
+    let changed = patch(
+        &app,
+        &ada,
+        &ada,
+        json!({"password": "a brand new password", "currentPassword": TEST_PASSWORD}),
+    )
+    .await;
+    assert_eq!(changed.status, 200);
+    for token in [&phone, &laptop] {
+        let refreshed =
+            refresh_session(&app.app, &RefreshToken::from_json(json!(token)).unwrap()).await;
+        assert_eq!(refreshed.unwrap_err().code(), "INVALID_REFRESH_TOKEN");
+    }
+    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    let new = Password::parse("a brand new password".into()).unwrap();
+    assert!(
+        app.app
+            .passwords
+            .verify(&new, &stored.password_hash)
+            .await
+            .unwrap()
+    );
+    // A session begun after the change works.
+    let fresh = app.session(&ada).await.refresh_token;
+    assert!(
+        refresh_session(&app.app, &RefreshToken::from_json(json!(fresh)).unwrap())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn swapping_emails_at_once_never_leaves_one_claimed_twice_or_by_nobody() {
+    let app = TestApp::spawn().await;
+    for round in 0..5 {
+        let (a, b) = (
+            format!("a{round}@example.com"),
+            format!("b{round}@example.com"),
+        );
+        let ann = app.user("Ann", &a).await;
+        let ben = app.user("Ben", &b).await;
+        let (ann_takes_b, ben_takes_a) = futures::join!(
+            patch(
+                &app,
+                &ann,
+                &ann,
+                json!({"email": b, "currentPassword": TEST_PASSWORD})
+            ),
+            patch(
+                &app,
+                &ben,
+                &ben,
+                json!({"email": a, "currentPassword": TEST_PASSWORD})
+            ),
+        );
+        assert!(
+            !(ann_takes_b.status == 200 && ben_takes_a.status == 200),
+            "both swapped"
+        );
+        let ann_now = app
+            .app
+            .store
+            .find_user(&ann.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .user;
+        let ben_now = app
+            .app
+            .store
+            .find_user(&ben.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .user;
+        // Every user holds the claim of their email, and no email is held by anyone else.
+        assert_eq!(
+            claim_owner(&app, ann_now.email.as_str()).await,
+            Some(ann.id)
+        );
+        assert_eq!(
+            claim_owner(&app, ben_now.email.as_str()).await,
+            Some(ben.id)
+        );
+        assert_ne!(ann_now.email.normalized(), ben_now.email.normalized());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_updates_of_one_user_are_never_lost() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let names: Vec<String> = (0..8).map(|i| format!("Name {i}")).collect();
+    let responses = join_all(
+        names
+            .iter()
+            .map(|name| patch(&app, &ada, &ada, json!({"name": name}))),
+    )
+    .await;
+    let applied = responses.iter().filter(|r| r.status == 200).count();
+    assert!(
+        responses
+            .iter()
+            .all(|r| r.status == 200 || r.code() == "CONFLICT")
+    );
+    assert!(applied >= 1);
+    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.version,
+        1 + applied as u64,
+        "each success moved the version once"
+    );
+    assert!(names.contains(&stored.user.name.as_str().to_owned()));
+}
+
+#[tokio::test]
+async fn unknown_users_are_404_for_admins() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root@example.com").await;
+    let ghost = shared::domain::UserRecord::new(
+        shared::domain::UserName::parse("Ghost").unwrap(),
+        Email::parse("ghost@example.com").unwrap(),
+        shared::domain::PasswordHash::from_phc(String::new()),
+    )
+    .user;
+    let response = patch(&app, &admin, &ghost, json!({"name": "Boo"})).await;
+    assert_eq!((response.status, response.code()), (404, "NOT_FOUND"));
+}
