@@ -1,8 +1,11 @@
+use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use futures::FutureExt;
 use lambda_http::{Body, Request, Response, service_fn};
 
 use super::request::{request_id, route};
@@ -26,7 +29,17 @@ where
     let request_id = request_id(&req);
     let route = route(&req);
 
-    let outcome = handler(req).await;
+    // A panic in a handler is a bug, but it must not cost more than this request: it becomes
+    // `INTERNAL` (the message reaches the log, never the client) and the process serves on.
+    let outcome = AssertUnwindSafe(handler(req))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            Err(AppError::internal(format!(
+                "handler panicked: {}",
+                panic_message(&*panic)
+            )))
+        });
     if let Err(error) = &outcome
         && error.is_server_error()
     {
@@ -50,6 +63,14 @@ where
     response
 }
 
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
 /// The Lambda entry point every function's `main` ends with.
 pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
 where
@@ -61,4 +82,36 @@ where
         Ok::<_, Infallible>(serve(req, handler).await)
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request {
+        lambda_http::http::Request::builder()
+            .uri("/boom")
+            .body(Body::Empty)
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_internal_and_leaks_nothing() {
+        let response = serve(request(), |_| async {
+            if true {
+                panic!("secret detail: table users-prod");
+            }
+            Ok(ApiResponse::no_content())
+        })
+        .await;
+        assert_eq!(response.status(), 500);
+        let Body::Text(body) = response.body() else {
+            panic!("no body")
+        };
+        assert!(body.contains("\"INTERNAL\""), "{body}");
+        assert!(!body.contains("secret"), "{body}");
+        // The same process serves the next request.
+        let next = serve(request(), |_| async { Ok(ApiResponse::no_content()) }).await;
+        assert_eq!(next.status(), 204);
+    }
 }

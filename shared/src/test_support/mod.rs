@@ -4,9 +4,12 @@
 //! `DYNAMODB_ENDPOINT` must point at a running DynamoDB Local; `make test` starts one.
 
 mod event;
+mod faults;
+mod invariants;
 mod logs;
 
 pub use event::{ApiEvent, TestResponse};
+pub use faults::{Fault, FaultProxy};
 pub use logs::CapturedLogs;
 
 use crate::App;
