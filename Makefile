@@ -3,7 +3,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 CARGO_LAMBDA_VERSION := 1.9.2
 
-.PHONY: help dev test admin tools lint fmt clean
+.PHONY: help dev test admin fuzz tools lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -16,6 +16,9 @@ test: tools ## Run every test against a DynamoDB Local of its own
 
 admin: tools ## Create or promote an admin: make admin EMAIL=… PASSWORD=… [NAME=…] [TABLE_NAME=… for AWS]
 	@infra/admin.sh
+
+fuzz: tools ## Schemathesis against the running API from openapi.yaml (FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME)
+	@infra/fuzz.sh
 
 tools: ## Install what the Makefile needs and is missing (cargo-lambda, DynamoDB Local)
 	@if ! cargo lambda --version >/dev/null 2>&1; then \

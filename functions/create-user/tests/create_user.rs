@@ -264,6 +264,17 @@ async fn accepts_a_base64_encoded_body_from_api_gateway() {
 }
 
 #[tokio::test]
+async fn a_body_that_is_not_utf8_is_malformed_json() {
+    // Found by Schemathesis: API Gateway base64-encodes such a body; it must be a 400.
+    let app = TestApp::spawn().await;
+    for bytes in [&b"\xff"[..], b"\xff`\xfe", b"{\"name\": \"\xc3\"}"] {
+        let event = ApiEvent::new(ROUTE, "/users").base64_body("application/json", bytes);
+        let response = post(&app, event).await;
+        assert_eq!((response.status, response.code()), (400, "MALFORMED_JSON"), "{bytes:?}");
+    }
+}
+
+#[tokio::test]
 async fn dynamodb_unreachable_is_503_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     // The same app wired to a port where nothing listens.
