@@ -3,7 +3,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 CARGO_LAMBDA_VERSION := 1.9.2
 
-.PHONY: help dev test admin fuzz tools lint fmt clean
+.PHONY: help dev test admin fuzz load tools lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -19,6 +19,9 @@ admin: tools ## Create or promote an admin: make admin EMAIL=… PASSWORD=… [N
 
 fuzz: tools ## Schemathesis against the running API from openapi.yaml (FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME)
 	@infra/fuzz.sh
+
+load: tools ## A bounded mixed load run through cargo lambda watch (LOAD_SECONDS, LOAD_CLIENTS)
+	@infra/load.sh
 
 tools: ## Install what the Makefile needs and is missing (cargo-lambda, DynamoDB Local)
 	@if ! cargo lambda --version >/dev/null 2>&1; then \

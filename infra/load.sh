@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `make load`: the bounded load run (infra/tests/load.rs) against a DynamoDB Local of its own.
+#   LOAD_SECONDS (60), LOAD_CLIENTS (8), LOAD_REPORT=path to keep the Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=$(infra/dynamodb-local.sh free-port)
+pidfile=.local/dynamodb-load-$port.pid
+infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
+trap 'infra/dynamodb-local.sh stop "$pidfile"' EXIT
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+cargo build --quiet --workspace --bins
+cargo test -p infra --test load -- --ignored --nocapture
