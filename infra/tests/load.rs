@@ -230,11 +230,10 @@ async fn mixed_load_through_cargo_lambda_watch() {
     }
     let elapsed = started.elapsed();
 
-    let mut guard = samples.lock().unwrap();
     let Samples {
-        latencies: all_latencies,
+        latencies: mut all_latencies,
         statuses: all_statuses,
-    } = &mut *guard;
+    } = std::mem::take(&mut *samples.lock().unwrap());
     let total: usize = all_latencies.values().map(Vec::len).sum();
     let mut report = format!(
         "Load: {clients} clients for {:.0} s through `cargo lambda watch --concurrency 2` (dev profile), DynamoDB Local\n\n\
