@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use serde_json::json;
 use shared::App;
-use shared::domain::{Order, PriceCents, Product, Quantity, User};
+use shared::domain::{Order, Product, User};
 use shared::http::serve;
 use shared::test_support::{
     ApiEvent, Fault, FaultProxy, TEST_PASSWORD, TestApp, TestResponse, test_config,
@@ -56,21 +56,7 @@ impl World {
         let ada = direct.user("Ada", "ada@example.com").await;
         let admin = direct.admin("root@example.com").await;
         let tea = direct.product("Tea", 450, 1000).await;
-        let order = Order::place(
-            ada.id,
-            [(
-                tea.id,
-                Quantity::new(1).unwrap(),
-                PriceCents::new(450).unwrap(),
-            )],
-        );
-        direct
-            .app
-            .store
-            .place_order(&order, None)
-            .await
-            .map_err(|e| format!("{e:?}"))
-            .unwrap();
+        let order = direct.order(&ada, &tea, 1).await;
         Self {
             direct,
             proxy,

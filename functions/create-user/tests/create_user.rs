@@ -270,7 +270,11 @@ async fn a_body_that_is_not_utf8_is_malformed_json() {
     for bytes in [&b"\xff"[..], b"\xff`\xfe", b"{\"name\": \"\xc3\"}"] {
         let event = ApiEvent::new(ROUTE, "/users").base64_body("application/json", bytes);
         let response = post(&app, event).await;
-        assert_eq!((response.status, response.code()), (400, "MALFORMED_JSON"), "{bytes:?}");
+        assert_eq!(
+            (response.status, response.code()),
+            (400, "MALFORMED_JSON"),
+            "{bytes:?}"
+        );
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use shared::auth::{RefreshToken, refresh_session};
-use shared::domain::{Email, FromJsonField, Order, PriceCents, Quantity, User};
+use shared::domain::{Email, FromJsonField, User};
 use shared::http::serve;
 use shared::test_support::{ApiEvent, TestApp, TestResponse};
 
@@ -22,20 +22,7 @@ async fn deleting_yourself_removes_user_claim_and_sessions_but_keeps_orders() {
     let ada = app.user("Ada", "ada@example.com").await;
     let refresh = app.session(&ada).await.refresh_token;
     let tea = app.product("Tea", 450, 5).await;
-    let order = Order::place(
-        ada.id,
-        [(
-            tea.id,
-            Quantity::new(1).unwrap(),
-            PriceCents::new(450).unwrap(),
-        )],
-    );
-    app.app
-        .store
-        .place_order(&order, None)
-        .await
-        .map_err(|e| format!("{e:?}"))
-        .unwrap();
+    let order = app.order(&ada, &tea, 1).await;
 
     let response = delete(&app, Some(&ada), &ada).await;
     assert_eq!(response.status, 204);

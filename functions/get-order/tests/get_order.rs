@@ -1,7 +1,7 @@
 //! `GET /orders/{id}` against DynamoDB Local.
 
 use get_order::handle;
-use shared::domain::{Order, OrderId, PriceCents, Quantity, User};
+use shared::domain::{Order, OrderId, User};
 use shared::http::serve;
 use shared::test_support::{ApiEvent, TestApp, TestResponse};
 
@@ -17,21 +17,7 @@ async fn get(app: &TestApp, id: &str, caller: Option<&User>) -> TestResponse {
 
 async fn placed(app: &TestApp, owner: &User) -> Order {
     let product = app.product("Tea", 450, 10).await;
-    let order = Order::place(
-        owner.id,
-        [(
-            product.id,
-            Quantity::new(2).unwrap(),
-            PriceCents::new(450).unwrap(),
-        )],
-    );
-    app.app
-        .store
-        .place_order(&order, None)
-        .await
-        .map_err(|e| format!("{e:?}"))
-        .unwrap();
-    order
+    app.order(owner, &product, 2).await
 }
 
 #[tokio::test]

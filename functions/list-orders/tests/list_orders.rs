@@ -1,7 +1,7 @@
 //! `GET /orders` against DynamoDB Local: the caller's orders, newest first, by cursor.
 
 use list_orders::handle;
-use shared::domain::{Order, PriceCents, Quantity, User};
+use shared::domain::{Order, User};
 use shared::http::serve;
 use shared::test_support::{ApiEvent, TestApp, TestResponse};
 
@@ -17,20 +17,7 @@ async fn orders(app: &TestApp, user: &User, count: usize) -> Vec<Order> {
     let product = app.product("Tea", 450, 1000).await;
     let mut placed = Vec::new();
     for _ in 0..count {
-        let order = Order::place(
-            user.id,
-            [(
-                product.id,
-                Quantity::new(1).unwrap(),
-                PriceCents::new(450).unwrap(),
-            )],
-        );
-        app.app
-            .store
-            .place_order(&order, None)
-            .await
-            .map_err(|e| format!("{e:?}"))
-            .unwrap();
+        let order = app.order(user, &product, 1).await;
         placed.push(order);
     }
     placed

@@ -1,7 +1,7 @@
 use std::fmt;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::config::Config;
 use crate::domain::{Role, User};
@@ -91,6 +91,48 @@ impl KindKeys {
     }
 }
 
+impl KindKeys {
+    fn sign(&self, claims: &impl Serialize) -> Result<String, AppError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(AppError::internal)
+    }
+
+    /// The claims of a token signed with this key, valid by its rules and of `kind`; `refused`
+    /// for anything else, whatever the reason (the reason is not the client's business).
+    fn verify<C: DeserializeOwned + HasKind>(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        refused: AppError,
+    ) -> Result<C, AppError> {
+        match jsonwebtoken::decode::<C>(token, &self.decoding, &self.validation) {
+            Ok(data) if data.claims.kind() == kind => Ok(data.claims),
+            Ok(_) => Err(refused),
+            Err(error) => {
+                tracing::debug!(reason = ?error.kind(), ?kind, "token refused");
+                Err(refused)
+            }
+        }
+    }
+}
+
+/// Claims that say which kind of token they belong to.
+trait HasKind {
+    fn kind(&self) -> TokenKind;
+}
+
+impl HasKind for AccessClaims {
+    fn kind(&self) -> TokenKind {
+        self.typ
+    }
+}
+
+impl HasKind for RefreshClaims {
+    fn kind(&self) -> TokenKind {
+        self.typ
+    }
+}
+
 /// Issues and verifies tokens. Built once at init from the config's secrets.
 pub struct TokenKeys {
     access: KindKeys,
@@ -123,12 +165,7 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().to_string(),
             typ: TokenKind::Access,
         };
-        let token = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.access.encoding,
-        )
-        .map_err(AppError::internal)?;
+        let token = self.access.sign(&claims)?;
         Ok(IssuedToken {
             token,
             expires_in: ACCESS_TOKEN_TTL_SECS,
@@ -154,12 +191,7 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().to_string(),
             typ: TokenKind::Refresh,
         };
-        let token = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.refresh.encoding,
-        )
-        .map_err(AppError::internal)?;
+        let token = self.refresh.sign(&claims)?;
         Ok((
             IssuedToken {
                 token,
@@ -172,37 +204,15 @@ impl TokenKeys {
     /// The claims of a validly signed, unexpired refresh token; `INVALID_REFRESH_TOKEN` for
     /// anything else. Whether it is still its family's current token is the store's question.
     pub fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, AppError> {
-        let data = jsonwebtoken::decode::<RefreshClaims>(
-            token,
-            &self.refresh.decoding,
-            &self.refresh.validation,
-        )
-        .map_err(|error| {
-            tracing::debug!(reason = ?error.kind(), "refresh token refused");
-            AppError::InvalidRefreshToken
-        })?;
-        if data.claims.typ != TokenKind::Refresh {
-            return Err(AppError::InvalidRefreshToken);
-        }
-        Ok(data.claims)
+        self.refresh
+            .verify(token, TokenKind::Refresh, AppError::InvalidRefreshToken)
     }
 
     /// The claims of a valid access token; `UNAUTHENTICATED` for anything else, whatever the
     /// reason (the reason is not the client's business).
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, AppError> {
-        let data = jsonwebtoken::decode::<AccessClaims>(
-            token,
-            &self.access.decoding,
-            &self.access.validation,
-        )
-        .map_err(|error| {
-            tracing::debug!(reason = ?error.kind(), "access token refused");
-            AppError::Unauthenticated
-        })?;
-        if data.claims.typ != TokenKind::Access {
-            return Err(AppError::Unauthenticated);
-        }
-        Ok(data.claims)
+        self.access
+            .verify(token, TokenKind::Access, AppError::Unauthenticated)
     }
 }
 

@@ -28,6 +28,8 @@ pub use users::UserUpdate;
 
 use aws_sdk_dynamodb::Client;
 
+use crate::error;
+
 /// The single table and the client that reaches it, built once at init.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -49,5 +51,22 @@ impl Store {
 
     pub fn table_name(&self) -> &str {
         &self.table
+    }
+
+    /// The item at `key`, strongly consistent: every read of ours is read-your-writes.
+    pub(crate) async fn read_item(
+        &self,
+        key: &keys::Key,
+    ) -> Result<Option<item::Item>, error::AppError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(output.item)
     }
 }

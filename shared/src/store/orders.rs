@@ -128,16 +128,8 @@ impl Store {
     }
 
     pub async fn find_order(&self, id: &OrderId) -> Result<Option<Order>, AppError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::order(id).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output.item.as_ref().map(order_from_item).transpose()
+        let item = self.read_item(&keys::order(id)).await?;
+        item.as_ref().map(order_from_item).transpose()
     }
 
     /// The live idempotency record of `user`'s `key`, if any (expired ones count as absent:
@@ -148,16 +140,8 @@ impl Store {
         key: &IdempotencyKey,
         now: u64,
     ) -> Result<Option<IdempotencyRecord>, AppError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::idempotency(user, key).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let Some(item) = output.item else {
+        let item = self.read_item(&keys::idempotency(user, key)).await?;
+        let Some(item) = item else {
             return Ok(None);
         };
         let read = ItemReader::new(&item, item_type::IDEMPOTENCY);

@@ -29,16 +29,8 @@ impl Store {
     }
 
     pub async fn find_product(&self, id: &ProductId) -> Result<Option<Product>, AppError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::product(id).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output.item.as_ref().map(product_from_item).transpose()
+        let item = self.read_item(&keys::product(id)).await?;
+        item.as_ref().map(product_from_item).transpose()
     }
 
     /// The products that exist among `ids` (at most 100), in one strongly consistent batch read.

@@ -2,6 +2,10 @@
 //! Only a digest of the current token's id is stored. Expired families are removed by TTL,
 //! which can lag by days, so every condition and read also checks `expiresAt` itself.
 
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::{
+    UpdateItemError, builders::UpdateItemFluentBuilder,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::errors::is_condition_failure;
@@ -72,30 +76,14 @@ impl Store {
         now: u64,
     ) -> Result<Presented, AppError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::session(family).to_attributes()))
-            .condition_expression(LIVE_AND_CURRENT)
+            .update_if_current(family, presented, now)
             .update_expression("SET #digest = :next, #expiresAt = :nextExpiry")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#digest", "tokenDigest")
-            .expression_attribute_names("#revoked", "revoked")
-            .expression_attribute_names("#expiresAt", EXPIRES_AT)
-            .expression_attribute_values(":presented", s(presented))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":next", s(next_digest))
             .expression_attribute_values(":nextExpiry", n(next_expires_at))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Presented::Current),
-            Err(error) if is_condition_failure(&error) => {
-                self.after_refused_token(family, presented, now).await
-            }
-            Err(error) => Err(sdk_error(error)),
-        }
+        self.presented(result.map(drop), family, presented, now)
+            .await
     }
 
     /// Logout: revokes the family if `presented` is its current token and it is live.
@@ -106,24 +94,49 @@ impl Store {
         now: u64,
     ) -> Result<Presented, AppError> {
         let result = self
-            .client
+            .update_if_current(family, presented, now)
+            .update_expression("SET #revoked = :true")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await;
+        self.presented(result.map(drop), family, presented, now)
+            .await
+    }
+
+    /// An update of `family` on condition that it exists, is not revoked, has not expired, and
+    /// `presented` is its current token.
+    fn update_if_current(
+        &self,
+        family: &FamilyId,
+        presented: &str,
+        now: u64,
+    ) -> UpdateItemFluentBuilder {
+        self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(keys::session(family).to_attributes()))
-            .condition_expression(LIVE_AND_CURRENT)
-            .update_expression("SET #revoked = :true")
+            .condition_expression(
+                "attribute_exists(#pk) AND #digest = :presented AND #revoked = :false AND #expiresAt > :now",
+            )
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#digest", "tokenDigest")
             .expression_attribute_names("#revoked", "revoked")
             .expression_attribute_names("#expiresAt", EXPIRES_AT)
             .expression_attribute_values(":presented", s(presented))
             .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
             .expression_attribute_values(":now", n(now))
-            .send()
-            .await;
+    }
+
+    /// What the outcome of an `update_if_current` says about the presented token.
+    async fn presented(
+        &self,
+        result: Result<(), SdkError<UpdateItemError>>,
+        family: &FamilyId,
+        presented: &str,
+        now: u64,
+    ) -> Result<Presented, AppError> {
         match result {
-            Ok(_) => Ok(Presented::Current),
+            Ok(()) => Ok(Presented::Current),
             Err(error) if is_condition_failure(&error) => {
                 self.after_refused_token(family, presented, now).await
             }
@@ -193,16 +206,8 @@ impl Store {
         presented: &str,
         now: u64,
     ) -> Result<Presented, AppError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::session(family).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let Some(item) = output.item else {
+        let item = self.read_item(&keys::session(family)).await?;
+        let Some(item) = item else {
             return Ok(Presented::Invalid);
         };
         let read = ItemReader::new(&item, item_type::SESSION);
@@ -216,7 +221,3 @@ impl Store {
         Ok(Presented::Invalid)
     }
 }
-
-/// The family exists, is not revoked, has not expired, and `presented` is its current token.
-const LIVE_AND_CURRENT: &str =
-    "attribute_exists(#pk) AND #digest = :presented AND #revoked = :false AND #expiresAt > :now";

@@ -53,32 +53,14 @@ impl Store {
 
     /// The user with this id, if any. Strongly consistent: a client reads its own writes.
     pub async fn find_user(&self, id: &UserId) -> Result<Option<UserRecord>, AppError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::user(id).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output.item.as_ref().map(user_from_item).transpose()
+        let item = self.read_item(&keys::user(id)).await?;
+        item.as_ref().map(user_from_item).transpose()
     }
 
     /// The id of the user who holds this email's claim, if any.
     pub async fn find_user_id_by_email(&self, email: &Email) -> Result<Option<UserId>, AppError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::email_claim(email).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output
-            .item
-            .as_ref()
+        let item = self.read_item(&keys::email_claim(email)).await?;
+        item.as_ref()
             .map(|item| {
                 ItemReader::new(item, item_type::EMAIL_CLAIM).parsed("userId", UserId::parse)
             })

@@ -131,6 +131,22 @@ impl TestApp {
         product
     }
 
+    /// A stored order of `quantity` units of `product` for `user`, placed as create-order does.
+    pub async fn order(
+        &self,
+        user: &User,
+        product: &crate::domain::Product,
+        quantity: u64,
+    ) -> crate::domain::Order {
+        let quantity = crate::domain::Quantity::new(quantity).expect("valid test quantity");
+        let order =
+            crate::domain::Order::place(user.id, [(product.id, quantity, product.price_cents)]);
+        if let Err(error) = self.app.store.place_order(&order, None).await {
+            panic!("test order is placed: {error:?}");
+        }
+        order
+    }
+
     /// The stock a product has now.
     pub async fn stock_of(&self, product: &crate::domain::ProductId) -> u64 {
         self.app
