@@ -70,7 +70,7 @@ start() {
   local -a storage_args
   case "$storage" in
     --in-memory) storage_args=(-inMemory); pidfile=${3:?pidfile} ;;
-    --data) mkdir -p "${3:?dir}"; storage_args=(-dbPath "$3"); pidfile=${4:?pidfile} ;;
+    --data) mkdir -p "${3:?dir}"; storage_args=(-dbPath "$(cd "$3" && pwd)"); pidfile=${4:?pidfile} ;;
     *) die "storage must be --in-memory or --data DIR" ;;
   esac
   require_java
@@ -84,8 +84,9 @@ start() {
   local log="${pidfile%.pid}.log"
   # -sharedDb: one database whatever the credentials/region a client signs with.
   # -disableTelemetry: this emulator must not phone home.
-  nohup java -Xmx1g -Djava.library.path="$CACHE_DIR/DynamoDBLocal_lib" -jar "$CACHE_DIR/DynamoDBLocal.jar" \
-    -port "$port" -sharedDb -disableTelemetry "${storage_args[@]}" >"$log" 2>&1 &
+  # Run it from the pidfile's folder: it writes a metadata file into its working directory.
+  (cd "$(dirname "$pidfile")" && exec nohup java -Xmx1g -Djava.library.path="$CACHE_DIR/DynamoDBLocal_lib" -jar "$CACHE_DIR/DynamoDBLocal.jar" \
+    -port "$port" -sharedDb -disableTelemetry "${storage_args[@]}") >"$log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 150); do
     if answers "$port"; then say "listening on http://127.0.0.1:$port (pid $(cat "$pidfile"), log $log)"; return 0; fi
