@@ -1,8 +1,8 @@
 //! `POST /auth/login`: email and password → access and refresh tokens. Rate-limited.
 //!
 //! Both failure paths (unknown email, wrong password) do the same work: the same two DynamoDB
-//! reads and one argon2id verification (an unknown email is checked against a dummy hash made
-//! at init), and give the same `INVALID_CREDENTIALS`, so neither timing nor answer tells
+//! reads and one argon2id verification (an unknown email is checked against a dummy hash at
+//! today's parameters), and give the same `INVALID_CREDENTIALS`, so neither timing nor answer tells
 //! whether an email is registered.
 
 use lambda_http::Request;
@@ -15,7 +15,7 @@ use shared::http::{ApiResponse, JsonBody, source_ip};
 use shared::store::LoginWindow;
 use shared::{App, AppError};
 
-/// Login's dependencies: the app, and the dummy hash built once at init.
+/// Login's dependencies: the app, and the dummy hash, both ready at init.
 pub struct Login {
     pub app: App,
     dummy_hash: PasswordHash,
@@ -23,7 +23,7 @@ pub struct Login {
 
 impl Login {
     pub async fn init(app: App) -> Result<Self, AppError> {
-        let dummy_hash = app.passwords.dummy_hash().await?;
+        let dummy_hash = app.passwords.dummy_hash();
         Ok(Self { app, dummy_hash })
     }
 }
