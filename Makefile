@@ -3,7 +3,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 CARGO_LAMBDA_VERSION := 1.9.2
 
-.PHONY: help dev test admin fuzz load tools lint fmt clean
+.PHONY: help dev test check-template test-infra deploy logs destroy admin fuzz load tools lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -11,8 +11,23 @@ help: ## List the targets
 dev: tools ## Serve the whole API on http://127.0.0.1:9000 over DynamoDB Local (Ctrl-C stops it)
 	@infra/dev.sh
 
-test: tools ## Run every test against a DynamoDB Local of its own
+test: tools check-template ## Run every test against a DynamoDB Local of its own
 	@infra/test.sh
+
+check-template: ## cfn-lint and sam validate --lint on template.yaml (offline)
+	@infra/check-template.sh
+
+test-infra: check-template ## The template checks and a full `sam build` (release builds of every function: slow)
+	SAM_CLI_TELEMETRY=0 sam build --template template.yaml
+
+deploy: tools ## Build and deploy the stack with SAM (guided the first time: GUIDED=1 forces it)
+	@infra/deploy.sh
+
+logs: ## Tail a deployed function's logs: make logs FUNCTION=LoginFunction
+	SAM_CLI_TELEMETRY=0 sam logs --stack-name $${STACK_NAME:-serverless-rust-backend} --name $(FUNCTION) --tail
+
+destroy: ## Delete the deployed stack (the table and its data are retained; see README)
+	SAM_CLI_TELEMETRY=0 sam delete --stack-name $${STACK_NAME:-serverless-rust-backend}
 
 admin: tools ## Create or promote an admin: make admin EMAIL=… PASSWORD=… [NAME=…] [TABLE_NAME=… for AWS]
 	@infra/admin.sh

@@ -122,3 +122,123 @@ fn the_local_table_is_the_templates() {
         shared::store::table::TableDefinition::from_built_template().unwrap()
     );
 }
+
+/// What a policy statement's resource is: the table, its gsi1 index, or something else.
+fn resource_kind(resource: &Value) -> String {
+    match resource {
+        Value::Tagged(tagged)
+            if tagged.tag == "GetAtt" && tagged.value.as_str() == Some("Table.Arn") =>
+        {
+            "table".into()
+        }
+        Value::Tagged(tagged)
+            if tagged.tag == "Sub" && tagged.value.as_str() == Some("${Table.Arn}/index/gsi1") =>
+        {
+            "index".into()
+        }
+        other => format!("unexpected resource {other:?}"),
+    }
+}
+
+/// (kind, action) pairs a function's template policies grant.
+fn granted(function: &Value) -> BTreeSet<(String, String)> {
+    let mut grants = BTreeSet::new();
+    for policy in function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+            let kind = resource_kind(&statement["Resource"]);
+            for action in statement["Action"].as_sequence().unwrap() {
+                let action = action.as_str().unwrap();
+                assert!(!action.contains('*'), "wildcard action {action}");
+                grants.insert((kind.clone(), action.to_owned()));
+            }
+        }
+    }
+    grants
+}
+
+/// (kind, action) pairs a crate declares its code calls, in `[package.metadata.iam]`.
+fn declared(function: &str) -> BTreeSet<(String, String)> {
+    let path = workspace()
+        .join("functions")
+        .join(function)
+        .join("Cargo.toml");
+    let manifest: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    let iam = manifest["package"]["metadata"]["iam"].as_table().unwrap();
+    ["table", "index"]
+        .iter()
+        .flat_map(|kind| {
+            iam[*kind]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |action| (kind.to_string(), action.as_str().unwrap().to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_function_is_granted_exactly_the_dynamodb_actions_its_code_calls() {
+    let template = template();
+    for function in function_crates() {
+        let resource = template["Resources"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .find(|r| r["Properties"]["CodeUri"].as_str() == Some(&format!("functions/{function}")))
+            .unwrap_or_else(|| panic!("no resource for {function}"));
+        assert_eq!(granted(resource), declared(&function), "{function}");
+    }
+}
+
+#[test]
+fn the_contract_routes_are_all_deployed() {
+    let contract = [
+        ("POST", "/users"),
+        ("GET", "/users/{id}"),
+        ("PATCH", "/users/{id}"),
+        ("DELETE", "/users/{id}"),
+        ("POST", "/auth/login"),
+        ("POST", "/auth/refresh"),
+        ("POST", "/auth/logout"),
+        ("POST", "/products"),
+        ("GET", "/products/{id}"),
+        ("POST", "/orders"),
+        ("GET", "/orders/{id}"),
+        ("GET", "/orders"),
+        ("GET", "/health"),
+    ];
+    let deployed: BTreeSet<(String, String)> = template_routes()
+        .into_iter()
+        .map(|(m, p, _)| (m, p))
+        .collect();
+    let contract: BTreeSet<(String, String)> = contract
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(deployed, contract);
+}
+
+#[test]
+fn no_wildcards_and_the_table_is_kept_safe() {
+    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
+    assert!(!text.contains("dynamodb:*") && !text.contains("Action: \"*\""));
+    let template = template();
+    let table = &template["Resources"]["Table"];
+    assert_eq!(table["DeletionPolicy"].as_str(), Some("Retain"));
+    assert_eq!(table["UpdateReplacePolicy"].as_str(), Some("Retain"));
+    let properties = &table["Properties"];
+    assert_eq!(properties["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    assert_eq!(
+        properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+        Some(true)
+    );
+    assert_eq!(
+        properties["SSESpecification"]["SSEEnabled"].as_bool(),
+        Some(true)
+    );
+}

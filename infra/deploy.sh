@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `make deploy`: `sam build` (cargo-lambda, release, arm64) and `sam deploy`. Guided the first
+# time (no deployed settings in samconfig.toml's local copy yet) or with GUIDED=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v sam >/dev/null 2>&1 || { echo "[deploy] installing aws-sam-cli with pip"; python3 -m pip install --quiet aws-sam-cli==1.170.0; }
+export SAM_CLI_TELEMETRY=0
+sam build --template template.yaml
+if [ "${GUIDED:-0}" = 1 ] || [ ! -f .aws-sam/deployed ]; then
+  sam deploy --guided --config-file samconfig.toml
+  touch .aws-sam/deployed
+else
+  sam deploy --config-file samconfig.toml
+fi
