@@ -3,7 +3,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 CARGO_LAMBDA_VERSION := 1.9.2
 
-.PHONY: help dev test check-template test-infra deploy logs destroy admin fuzz load tools lint fmt clean
+.PHONY: help dev test check-template test-infra deploy logs destroy admin fuzz load bench tools lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -37,6 +37,9 @@ fuzz: tools ## Schemathesis against the running API from openapi.yaml (FUZZ_MAX_
 
 load: tools ## A bounded mixed load run through cargo lambda watch (LOAD_SECONDS, LOAD_CLIENTS)
 	@infra/load.sh
+
+bench: tools ## Cold start, warm cost, memory and size of every function; writes BENCHMARKS.md
+	@bench/run.sh
 
 tools: ## Install what the Makefile needs and is missing (cargo-lambda, DynamoDB Local)
 	@if ! cargo lambda --version >/dev/null 2>&1; then \

@@ -45,7 +45,8 @@ RUST_LOG=warn
 ENV
 
 say "building every function once, so no request waits for a compile"
-cargo build --quiet --workspace --bins
+packages=(); for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
+cargo build --quiet --bins "${packages[@]}"
 setsid cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$api_port" \
   --env-file "$work/env" >"$work/watch.log" 2>&1 &
 watch_pid=$!

@@ -8,5 +8,6 @@ pidfile=.local/dynamodb-load-$port.pid
 infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
 trap 'infra/dynamodb-local.sh stop "$pidfile"' EXIT
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
-cargo build --quiet --workspace --bins
+packages=(); for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
+cargo build --quiet --bins "${packages[@]}"
 cargo test -p infra --test load -- --ignored --nocapture
