@@ -2,8 +2,6 @@
 //! (`window = now / window_secs`), expired by TTL. Login reads both, with the email claim, in
 //! one batch read.
 
-use aws_sdk_dynamodb::types::KeysAndAttributes;
-
 use super::item::{ItemReader, n, s};
 use super::keys::{self, EXPIRES_AT, Key, TYPE, item_type};
 use super::{Store, sdk_error};
@@ -51,36 +49,13 @@ impl Store {
         let claim = keys::email_claim(email);
         let by_email = keys::login_failures_of_email(email, window.number);
         let by_ip = keys::login_failures_of_ip(ip, window.number);
-        let request = KeysAndAttributes::builder()
-            .set_keys(Some(vec![
+        let items = self
+            .read_items(vec![
                 claim.to_attributes(),
                 by_email.to_attributes(),
                 by_ip.to_attributes(),
-            ]))
-            .consistent_read(true)
-            .build()
-            .map_err(AppError::internal)?;
-        let output = self
-            .client
-            .batch_get_item()
-            .request_items(&self.table, request)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        if output
-            .unprocessed_keys
-            .as_ref()
-            .is_some_and(|keys| !keys.is_empty())
-        {
-            // Only under throttling; the client retries the whole login.
-            return Err(AppError::ServiceUnavailable(
-                "login lookup left keys unprocessed".into(),
-            ));
-        }
-        let items = output
-            .responses
-            .and_then(|mut tables| tables.remove(&self.table))
-            .unwrap_or_default();
+            ])
+            .await?;
         let find = |key: &Key| {
             items.iter().find(|item| {
                 item.get(keys::PK).and_then(|v| v.as_s().ok()) == Some(&key.pk)

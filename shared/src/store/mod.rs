@@ -69,4 +69,51 @@ impl Store {
             .map_err(sdk_error)?;
         Ok(output.item)
     }
+
+    /// The items that exist at `keys` (at most 100), in one strongly consistent batch read;
+    /// keys DynamoDB leaves unprocessed (it does so under throttling) are asked for again, a
+    /// few times, then the read is `SERVICE_UNAVAILABLE`.
+    pub(crate) async fn read_items(
+        &self,
+        keys: Vec<item::Item>,
+    ) -> Result<Vec<item::Item>, error::AppError> {
+        const ROUNDS: usize = 3;
+        let mut found = Vec::with_capacity(keys.len());
+        let mut pending = keys;
+        for _ in 0..ROUNDS {
+            if pending.is_empty() {
+                break;
+            }
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(error::AppError::internal)?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            found.extend(
+                output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default(),
+            );
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut tables| tables.remove(&self.table))
+                .map(|unprocessed| unprocessed.keys)
+                .unwrap_or_default();
+        }
+        if !pending.is_empty() {
+            return Err(error::AppError::ServiceUnavailable(
+                "a batch read left keys unprocessed".into(),
+            ));
+        }
+        Ok(found)
+    }
 }

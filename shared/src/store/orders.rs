@@ -6,14 +6,14 @@ use std::time::Duration;
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::transact_write_items::TransactWriteItemsError,
-    types::{AttributeValue, Put, TransactWriteItem, Update},
+    types::{AttributeValue, TransactWriteItem, Update},
 };
 use sha2::{Digest, Sha256};
 
 use super::item::{Item, ItemReader, n, s};
 use super::keys::{self, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, SK, TYPE, item_type};
 use super::products::STOCK;
-use super::transaction::{Cancellation, classify_reasons};
+use super::transaction::{Cancellation, cancellation, put_new};
 use super::{Store, sdk_error};
 use crate::domain::{
     IdempotencyKey, Order, OrderId, OrderLine, OrderStatus, PriceCents, ProductId, Quantity,
@@ -199,17 +199,6 @@ impl Store {
     }
 }
 
-fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, AppError> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(#pk)")
-        .expression_attribute_names("#pk", PK)
-        .build()
-        .map_err(AppError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
-}
-
 /// Stock never goes below zero: the decrement happens only if enough is left.
 fn take_stock(
     table: &str,
@@ -259,15 +248,6 @@ fn backoff(attempt: u32) -> Duration {
     let ceiling_ms = 25u64 << attempt.min(6);
     let random = (uuid::Uuid::new_v4().as_u128() % u128::from(ceiling_ms)) as u64;
     Duration::from_millis(ceiling_ms / 2 + random / 2)
-}
-
-fn cancellation(error: &SdkError<TransactWriteItemsError>) -> Option<Cancellation> {
-    match error.as_service_error()? {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-            Some(classify_reasons(cancelled.cancellation_reasons()))
-        }
-        _ => None,
-    }
 }
 
 fn is_idempotent_parameter_mismatch(error: &SdkError<TransactWriteItemsError>) -> bool {

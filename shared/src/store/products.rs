@@ -2,17 +2,12 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::KeysAndAttributes;
-
 use super::errors::write_error;
 use super::item::{Item, ItemReader, n, s};
 use super::keys::{self, PK, SK, TYPE, item_type};
-use super::{Store, sdk_error};
+use super::Store;
 use crate::domain::{PriceCents, Product, ProductId, ProductName, Stock, Timestamp};
 use crate::error::AppError;
-
-/// How often a batch read asks again for keys DynamoDB left unprocessed (throttling).
-const BATCH_READ_ROUNDS: usize = 3;
 
 impl Store {
     pub async fn create_product(&self, product: &Product) -> Result<(), AppError> {
@@ -38,48 +33,15 @@ impl Store {
         &self,
         ids: &[ProductId],
     ) -> Result<HashMap<ProductId, Product>, AppError> {
-        let mut found = HashMap::with_capacity(ids.len());
-        let mut pending: Vec<Item> = ids
+        let keys = ids
             .iter()
             .map(|id| keys::product(id).to_attributes())
             .collect();
-        for _ in 0..BATCH_READ_ROUNDS {
-            if pending.is_empty() {
-                break;
-            }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut pending)))
-                .consistent_read(true)
-                .build()
-                .map_err(AppError::internal)?;
-            let output = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in output
-                .responses
-                .unwrap_or_default()
-                .remove(&self.table)
-                .unwrap_or_default()
-            {
-                let product = product_from_item(&item)?;
-                found.insert(product.id, product);
-            }
-            pending = output
-                .unprocessed_keys
-                .and_then(|mut tables| tables.remove(&self.table))
-                .map(|keys| keys.keys)
-                .unwrap_or_default();
-        }
-        if !pending.is_empty() {
-            return Err(AppError::ServiceUnavailable(
-                "product batch read left keys unprocessed".into(),
-            ));
-        }
-        Ok(found)
+        self.read_items(keys)
+            .await?
+            .iter()
+            .map(|item| product_from_item(item).map(|product| (product.id, product)))
+            .collect()
     }
 }
 

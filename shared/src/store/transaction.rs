@@ -1,7 +1,13 @@
 //! Reading a cancelled `TransactWriteItems`. DynamoDB answers one reason per action, in the
 //! order the actions were sent; this turns them into what the caller can act on.
 
-use aws_sdk_dynamodb::types::CancellationReason;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{CancellationReason, Put, TransactWriteItem};
+
+use super::item::Item;
+use super::keys::PK;
+use crate::error::AppError;
 
 /// Why a transaction was cancelled, in order of precedence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +60,28 @@ pub fn classify_cancellation(codes: &[Option<&str>]) -> Cancellation {
 pub(crate) fn classify_reasons(reasons: &[CancellationReason]) -> Cancellation {
     let codes: Vec<Option<&str>> = reasons.iter().map(CancellationReason::code).collect();
     classify_cancellation(&codes)
+}
+
+/// The cancellation reasons of a cancelled transaction; `None` for any other failure.
+pub(crate) fn cancellation(error: &SdkError<TransactWriteItemsError>) -> Option<Cancellation> {
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            Some(classify_reasons(cancelled.cancellation_reasons()))
+        }
+        _ => None,
+    }
+}
+
+/// A transaction action that puts `item` only if its key is new.
+pub(crate) fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, AppError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", PK)
+        .build()
+        .map_err(AppError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 #[cfg(test)]

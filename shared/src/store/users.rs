@@ -1,15 +1,11 @@
 //! Users and their email claims.
 
-use aws_sdk_dynamodb::{
-    error::SdkError,
-    operation::transact_write_items::TransactWriteItemsError,
-    types::{Delete, Put, TransactWriteItem},
-};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 use super::errors::write_error;
 use super::item::{Item, ItemReader, n, s, string_list};
 use super::keys::{self, PK, SK, TYPE, item_type};
-use super::transaction::{Cancellation, classify_reasons};
+use super::transaction::{Cancellation, cancellation, put_new};
 use super::{Store, sdk_error};
 use crate::domain::{
     Email, FamilyId, PasswordHash, Role, Timestamp, User, UserId, UserName, UserRecord,
@@ -255,28 +251,6 @@ fn release_claim(
         .build()
         .map_err(AppError::internal)?;
     Ok(TransactWriteItem::builder().delete(delete).build())
-}
-
-/// A put that only creates: it fails its condition if the key exists.
-fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, AppError> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(#pk)")
-        .expression_attribute_names("#pk", PK)
-        .build()
-        .map_err(AppError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
-}
-
-/// The cancellation reasons of a cancelled transaction; `None` for any other failure.
-pub(super) fn cancellation(error: &SdkError<TransactWriteItemsError>) -> Option<Cancellation> {
-    match error.as_service_error()? {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-            Some(classify_reasons(cancelled.cancellation_reasons()))
-        }
-        _ => None,
-    }
 }
 
 fn user_item(record: &UserRecord) -> Item {
