@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make load`: the bounded load run (infra/tests/load.rs) against a DynamoDB Local of its own.
-#   LOAD_SECONDS (60), LOAD_CLIENTS (8), LOAD_REPORT=path to keep the Markdown table.
+#   LOAD_SECONDS (60), LOAD_CLIENTS (8), LOAD_REPORT (bench/load-report.md, which BENCHMARKS.md includes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=$(infra/dynamodb-local.sh free-port)
@@ -8,6 +8,7 @@ pidfile=.local/dynamodb-load-$port.pid
 infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
 trap 'infra/dynamodb-local.sh stop "$pidfile"' EXIT
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+export LOAD_REPORT="${LOAD_REPORT:-$PWD/bench/load-report.md}"
 packages=(); for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
 cargo build --quiet --bins "${packages[@]}"
 cargo test -p infra --test load -- --ignored --nocapture
