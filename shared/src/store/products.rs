@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
+use super::Store;
 use super::errors::write_error;
 use super::item::{Item, ItemReader, n, s};
 use super::keys::{self, PK, SK, TYPE, item_type};
-use super::Store;
 use crate::domain::{PriceCents, Product, ProductId, ProductName, Stock, Timestamp};
 use crate::error::AppError;
 
