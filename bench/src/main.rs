@@ -1,270 +1,39 @@
-//! `make bench`: every function's release binary under a Lambda Runtime API emulator, beside
-//! the floor (a bare runtime) and the Node.js peer, over DynamoDB Local. Writes BENCHMARKS.md
-//! and bench/cold-start.svg, and exits non-zero when a budget is missed.
+//! `make bench`: every function's release binary under a Lambda Runtime API emulator of our own,
+//! beside the floor (a bare runtime) and the Node.js peer, over DynamoDB Local. Writes
+//! BENCHMARKS.md and bench/cold-start.svg, and exits non-zero when a budget is missed.
 //!
-//! Environment: DYNAMODB_ENDPOINT (required), BENCH_COLD (cold starts per function, 20),
-//! BENCH_WARM (warm invocations, 1000), BENCH_WARM_HASHING (for the functions that hash a
-//! password on every call, 100), BENCH_BIN_DIR (release binaries, target/release),
-//! BENCH_NODE (1 to measure the Node.js peer), BENCH_ZIP_DIR (arm64 zips, if built).
+//! Environment (bench/run.sh sets the paths):
+//! - `DYNAMODB_ENDPOINT` (required): a running DynamoDB Local.
+//! - `BENCH_COLD` (20): cold starts per function, each a new process.
+//! - `BENCH_WARM` (1000): sequential warm invocations on one process.
+//! - `BENCH_WARM_HASHING` (200): the same for create-user and login, which hash or verify a
+//!   password (argon2id, tens of ms) on every call.
+//! - `BENCH_FUNCTIONS` (all): a comma-separated subset, for quick runs.
+//! - `BENCH_BIN_DIR` (target/release): the native release binaries (functions and `floor`).
+//! - `BENCH_ZIP_DIR`: where `cargo lambda build --arm64 --output-format zip` put the zips.
+//! - `BENCH_NODE` (1 to measure the Node.js peer in bench/peers/node).
+//! - `BENCH_PROFILES`: `name@dir;…` to compare builds of get-user under other release
+//!   profiles instead (bench/profiles.sh); writes bench/profiles.md.
 
 mod emulator;
 mod report;
 mod stats;
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use emulator::{Emulator, Happening};
+use emulator::{Emulator, Happening, Invocation};
 use serde_json::{Value, json};
-use shared::domain::{Email, PasswordHash, User, UserName, UserRecord};
+use shared::domain::{Email, Password, PasswordHash, User, UserName, UserRecord};
+use shared::store::Store;
 use shared::test_support::{
     ApiEvent, TEST_ACCESS_SECRET, TEST_AUDIENCE, TEST_ISSUER, TEST_PASSWORD, TEST_REFRESH_SECRET,
     TestApp,
 };
-
-/// The functions that hash or verify a password on every call (argon2id: ~19 MiB, ~45 ms).
-pub const HASHING: [&str; 2] = ["create-user", "login"];
-
-/// One program under measurement.
-pub struct Subject {
-    pub name: String,
-    pub program: PathBuf,
-    pub args: Vec<String>,
-    pub cold_events: Vec<String>,
-    pub warm_events: Vec<String>,
-}
-
-/// What was measured of one subject.
-#[derive(Debug, Default, Clone)]
-pub struct Measurement {
-    pub name: String,
-    pub init: Vec<Duration>,
-    pub cold: Vec<Duration>,
-    pub warm: Vec<Duration>,
-    pub cpu_per_warm: Duration,
-    pub peak_rss_kib: u64,
-    pub failures: Vec<String>,
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-const WAIT: Duration = Duration::from_secs(30);
-
-fn spawn(subject: &Subject, emulator: &Emulator, table: &str) -> Child {
-    let mut command = Command::new(&subject.program);
-    command
-        .args(&subject.args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", &subject.name)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "bench")
-        .env("AWS_SECRET_ACCESS_KEY", "bench")
-        .env("TABLE_NAME", table)
-        .env(
-            "DYNAMODB_ENDPOINT",
-            std::env::var("DYNAMODB_ENDPOINT").unwrap(),
-        )
-        .env("JWT_SECRET", TEST_ACCESS_SECRET)
-        .env("REFRESH_TOKEN_SECRET", TEST_REFRESH_SECRET)
-        .env("JWT_ISSUER", TEST_ISSUER)
-        .env("JWT_AUDIENCE", TEST_AUDIENCE)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", subject.program.display()))
-}
-
-/// Waits for the function's answer to the event just queued; `(next at, response at, body)`.
-fn answer(emulator: &Emulator) -> Result<(Option<Instant>, Instant, Vec<u8>), String> {
-    let mut next = None;
-    loop {
-        match emulator.next_happening(WAIT) {
-            Some(Happening::Next(at)) => next = next.or(Some(at)),
-            Some(Happening::Response(at, body)) => return Ok((next, at, body)),
-            Some(Happening::Error(error)) => return Err(error),
-            None => return Err("no answer within 30 s".into()),
-        }
-    }
-}
-
-/// The HTTP status inside an API Gateway response body (200 for the floor's `{}`).
-fn status_of(body: &[u8]) -> u16 {
-    serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("statusCode").and_then(Value::as_u64))
-        .map_or(200, |s| s as u16)
-}
-
-fn proc_field(pid: u32, file: &str, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
-        .unwrap_or_default()
-        .lines()
-        .find(|line| line.starts_with(key))
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// utime + stime of a process, from /proc/<pid>/stat.
-fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-    // USER_HZ is 100 on Linux.
-    Duration::from_millis(ticks * 10)
-}
-
-fn stop(mut child: Child) {
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-fn measure(subject: &Subject, emulator: &Emulator, table: &str) -> Measurement {
-    let mut m = Measurement {
-        name: subject.name.clone(),
-        ..Default::default()
-    };
-    for event in &subject.cold_events {
-        emulator.drain();
-        let started = Instant::now();
-        let child = spawn(subject, emulator, table);
-        emulator.queue(event.clone());
-        match answer(emulator) {
-            Ok((Some(next), responded, body)) => {
-                m.init.push(next - started);
-                m.cold.push(responded - started);
-                let status = status_of(&body);
-                if !(200..300).contains(&status) {
-                    m.failures.push(format!("cold: status {status}"));
-                }
-            }
-            Ok((None, _, _)) => m.failures.push("cold: answered without asking".into()),
-            Err(error) => m.failures.push(format!("cold: {error}")),
-        }
-        stop(child);
-    }
-
-    emulator.drain();
-    let child = spawn(subject, emulator, table);
-    let pid = child.id();
-    let mut events = subject.warm_events.iter();
-    if let Some(first) = events.next() {
-        emulator.queue(first.clone());
-        if let Err(error) = answer(emulator) {
-            m.failures.push(format!("warm-up: {error}"));
-        }
-    }
-    let cpu_before = cpu_time(pid);
-    let mut count = 0u32;
-    for event in events {
-        let started = Instant::now();
-        emulator.queue(event.clone());
-        match answer(emulator) {
-            Ok((_, responded, body)) => {
-                m.warm.push(responded - started);
-                let status = status_of(&body);
-                if !(200..300).contains(&status) {
-                    m.failures.push(format!("warm: status {status}"));
-                }
-            }
-            Err(error) => m.failures.push(format!("warm: {error}")),
-        }
-        count += 1;
-    }
-    m.cpu_per_warm = (cpu_time(pid).saturating_sub(cpu_before)) / count.max(1);
-    m.peak_rss_kib = proc_field(pid, "status", "VmHWM:");
-    stop(child);
-    m.failures.dedup();
-    m
-}
-
-/// A user stored without hashing (a fixed, valid hash): cheap enough to make by the thousand.
-async fn unhashed_user(app: &TestApp, n: usize) -> User {
-    let record = UserRecord::new(
-        UserName::parse("Bench").unwrap(),
-        Email::parse(&format!(
-            "doomed-{n}-{}@example.com",
-            shared::domain::FamilyId::new()
-        ))
-        .unwrap(),
-        PasswordHash::from_phc(app.app.passwords.dummy_hash().as_phc().to_owned()),
-    );
-    app.app.store.create_user(&record).await.unwrap();
-    record.user
-}
-
-/// `count` events for `function`, made fresh where a call consumes what it is given.
-async fn events(
-    app: &TestApp,
-    world: &World,
-    function: &str,
-    count: usize,
-    round: usize,
-) -> Vec<String> {
-    let mut out = Vec::with_capacity(count);
-    for i in 0..count {
-        let n = round * 1_000_000 + i;
-        let ada = &world.ada;
-        let token = &world.ada_token;
-        let event = match function {
-            "create-user" => ApiEvent::new("POST /users", "/users")
-                .json(&json!({"name": "Bench", "email": format!("bench-{n}@example.com"), "password": "a bench password"})),
-            "get-user" => ApiEvent::new("GET /users/{id}", &format!("/users/{}", ada.id)).bearer(token),
-            "update-user" => ApiEvent::new("PATCH /users/{id}", &format!("/users/{}", ada.id))
-                .bearer(token)
-                .json(&json!({"name": format!("Ada {n}")})),
-            "delete-user" => {
-                let doomed = unhashed_user(app, n).await;
-                ApiEvent::new("DELETE /users/{id}", &format!("/users/{}", doomed.id)).bearer(&app.token(&doomed))
-            }
-            "login" => ApiEvent::new("POST /auth/login", "/auth/login")
-                .json(&json!({"email": ada.email.as_str(), "password": TEST_PASSWORD})),
-            "refresh" | "logout" => {
-                let refresh_token = app.session(ada).await.refresh_token;
-                ApiEvent::new(&format!("POST /auth/{function}"), &format!("/auth/{function}"))
-                    .json(&json!({"refreshToken": refresh_token}))
-            }
-            "create-product" => ApiEvent::new("POST /products", "/products")
-                .bearer(&world.admin_token)
-                .json(&json!({"name": format!("Bench {n}"), "priceCents": 999, "stock": 10})),
-            "get-product" => ApiEvent::new("GET /products/{id}", &format!("/products/{}", world.product)),
-            "create-order" => ApiEvent::new("POST /orders", "/orders")
-                .bearer(token)
-                .json(&json!({"items": [{"productId": world.product, "quantity": 1}]})),
-            "get-order" => ApiEvent::new("GET /orders/{id}", &format!("/orders/{}", world.order)).bearer(token),
-            "list-orders" => ApiEvent::new("GET /orders", "/orders?limit=20").bearer(token),
-            "health" => ApiEvent::new("GET /health", "/health"),
-            other => panic!("no events for {other}"),
-        };
-        out.push(event.to_json());
-    }
-    out
-}
-
-/// What the events refer to.
-struct World {
-    ada: User,
-    ada_token: String,
-    admin_token: String,
-    product: String,
-    order: String,
-}
 
 pub const FUNCTIONS: [&str; 13] = [
     "create-user",
@@ -282,67 +51,566 @@ pub const FUNCTIONS: [&str; 13] = [
     "health",
 ];
 
-/// DynamoDB Local's own latency for the calls get-user and create-user make.
-pub struct DatabaseLatency {
-    pub first_get: Duration,
-    pub get: Vec<Duration>,
-    pub sign_up_transaction: Vec<Duration>,
+/// The functions whose measured calls hash (create-user) or verify (login) a password.
+pub const HASHING: [&str; 2] = ["create-user", "login"];
+/// The functions that can hash at all (argon2id takes 19 MiB): their memory budget is larger.
+pub const HASHES_SOMETIMES: [&str; 3] = ["create-user", "login", "update-user"];
+
+/// One program under measurement.
+pub struct Subject {
+    pub name: String,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub memory_mb: u32,
+    pub cold_events: Vec<String>,
+    pub warm_events: Vec<String>,
 }
 
-async fn database_latency(table: &str, ada: &User, samples: usize) -> DatabaseLatency {
-    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap();
-    let client = shared::store::dynamodb_client(Some(&endpoint)).await;
-    let key = shared::store::keys::user(&ada.id).to_attributes();
-    let get = || {
-        client
-            .get_item()
-            .table_name(table)
-            .set_key(Some(key.clone()))
-            .consistent_read(true)
-            .send()
+/// What was measured of one subject.
+#[derive(Debug, Default, Clone)]
+pub struct Measurement {
+    pub name: String,
+    pub memory_mb: u32,
+    /// spawn → first `GET /next`, one per cold start.
+    pub init: Vec<Duration>,
+    /// spawn → first response posted, one per cold start.
+    pub cold: Vec<Duration>,
+    /// event handed over → response posted, one per warm invocation.
+    pub warm: Vec<Duration>,
+    /// utime + stime of the warm process over the warm loop, divided by its invocations.
+    pub cpu_per_warm: Duration,
+    /// VmHWM of the warm process after the warm loop, KiB.
+    pub peak_rss_kib: u64,
+    pub failures: Vec<String>,
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A function process and the last lines it wrote (for diagnosing a failure).
+struct Running {
+    child: Child,
+    output: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Running {
+    fn tail(&self) -> String {
+        let lines = self.output.lock().expect("output lock");
+        lines.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The environment Lambda gives a function (provided.al2023), plus the app's settings.
+fn lambda_env(subject: &Subject, runtime_api: &str, table: &str) -> Vec<(String, String)> {
+    let task_root = subject
+        .program
+        .parent()
+        .map_or_else(String::new, |p| p.display().to_string());
+    let pairs = [
+        ("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        ("LANG", "en_US.UTF-8"),
+        ("TZ", ":UTC"),
+        ("LAMBDA_TASK_ROOT", &task_root),
+        ("_HANDLER", "bootstrap"),
+        ("AWS_LAMBDA_RUNTIME_API", runtime_api),
+        ("AWS_LAMBDA_FUNCTION_NAME", &subject.name),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            &subject.memory_mb.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            &format!("/aws/lambda/{}", subject.name),
+        ),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]bench"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIABENCHBENCHBENCH0"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "bench-secret-access-key-not-a-real-one-000",
+        ),
+        ("AWS_SESSION_TOKEN", "bench-session-token"),
+        ("TABLE_NAME", table),
+        ("DYNAMODB_ENDPOINT", &endpoint()),
+        ("JWT_SECRET", TEST_ACCESS_SECRET),
+        ("REFRESH_TOKEN_SECRET", TEST_REFRESH_SECRET),
+        ("JWT_ISSUER", TEST_ISSUER),
+        ("JWT_AUDIENCE", TEST_AUDIENCE),
+        // Logging must not dominate what is measured (the functions' own default is `info`).
+        ("RUST_LOG", "warn"),
+    ];
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn endpoint() -> String {
+    std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT is set (bench/run.sh does)")
+}
+
+fn spawn(subject: &Subject, env: &[(String, String)]) -> Running {
+    // For diagnosis only: BENCH_WRAP="strace -f -o /tmp/t" runs each process under a tool,
+    // BENCH_EXTRA_ENV="K=V K2=V2" adds variables (e.g. glibc's MALLOC_ARENA_MAX).
+    let wrap: Vec<String> = std::env::var("BENCH_WRAP")
+        .map(|w| w.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let extra_env: Vec<(String, String)> = std::env::var("BENCH_EXTRA_ENV")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let mut command = match wrap.split_first() {
+        Some((tool, tool_args)) => {
+            let mut command = Command::new(tool);
+            command.args(tool_args).arg(&subject.program);
+            command
+        }
+        None => Command::new(&subject.program),
     };
-    let started = Instant::now();
-    get().await.unwrap();
-    let first_get = started.elapsed();
-    let mut gets = Vec::new();
+    let mut child = command
+        .args(&subject.args)
+        .env_clear()
+        .envs(env.iter().chain(&extra_env).map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", subject.program.display()));
+    // Read what it writes, as Lambda's log pipe does; keep the last lines.
+    let output = Arc::new(Mutex::new(VecDeque::new()));
+    let pipes: [Box<dyn std::io::Read + Send>; 2] = [
+        Box::new(child.stdout.take().expect("piped")),
+        Box::new(child.stderr.take().expect("piped")),
+    ];
+    for pipe in pipes {
+        let output = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut lines = output.lock().expect("output lock");
+                if lines.len() == 20 {
+                    lines.pop_front();
+                }
+                lines.push_back(line);
+            }
+        });
+    }
+    Running { child, output }
+}
+
+/// Waits for the process's `GET /next`; an init error or an exit is an error.
+fn wait_next(
+    emulator: &Emulator,
+    running: &mut Running,
+) -> Result<(Instant, std::sync::mpsc::Sender<Invocation>), String> {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        match emulator.next_happening(Duration::from_millis(100)) {
+            Some(Happening::Next { at, reply }) => return Ok((at, reply)),
+            Some(Happening::Error {
+                request_id: None,
+                body,
+                ..
+            }) => return Err(format!("init error: {body}")),
+            Some(other) => return Err(format!("unexpected {other:?} before GET /next")),
+            None => {
+                if let Ok(Some(status)) = running.child.try_wait() {
+                    std::thread::sleep(Duration::from_millis(50));
+                    return Err(format!("exited ({status}): {}", running.tail()));
+                }
+            }
+        }
+    }
+    Err("no GET /next within 30 s".into())
+}
+
+/// Waits for the answer to invocation `id`: `(when, body)`.
+fn wait_response(emulator: &Emulator, id: &str) -> Result<(Instant, Vec<u8>), String> {
+    match emulator.next_happening(WAIT) {
+        Some(Happening::Response {
+            at,
+            request_id,
+            body,
+        }) if request_id == id => Ok((at, body)),
+        Some(Happening::Error { body, .. }) => Err(format!("invocation error: {body}")),
+        Some(other) => Err(format!("unexpected {other:?}")),
+        None => Err("no response within 30 s".into()),
+    }
+}
+
+/// The HTTP status inside an API Gateway response (200 for the floor's `{}`).
+fn status_of(body: &[u8]) -> u16 {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("statusCode").and_then(Value::as_u64))
+        .map_or(200, |s| s as u16)
+}
+
+fn check_status(failures: &mut Vec<String>, phase: &str, body: &[u8]) {
+    let status = status_of(body);
+    // A few examples are enough to diagnose; a broken run must not print a thousand.
+    if !(200..300).contains(&status) && failures.len() < 5 {
+        let text = String::from_utf8_lossy(body);
+        let short: String = text.chars().take(300).collect();
+        failures.push(format!("{phase}: status {status}: {short}"));
+    }
+}
+
+/// A `/proc/<pid>/status` field in KiB.
+fn status_kib(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|line| line.starts_with(key))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// utime + stime of a process (all its threads), from /proc/<pid>/stat.
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    cpu_time_of_stat(&stat)
+}
+
+fn cpu_time_of_stat(stat: &str) -> Duration {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    // USER_HZ (clock ticks per second) is 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+/// An emulator of its own for one process of `subject`, and that process's environment.
+fn prepare(subject: &Subject, table: &str) -> (Emulator, Vec<(String, String)>) {
+    let emulator = Emulator::start();
+    let env = lambda_env(subject, &emulator.address, table);
+    (emulator, env)
+}
+
+pub fn measure(subject: &Subject, table: &str) -> Measurement {
+    let mut m = Measurement {
+        name: subject.name.clone(),
+        memory_mb: subject.memory_mb,
+        ..Default::default()
+    };
+    let mut invocation = 0usize;
+    let mut next_id = |phase: &str| {
+        invocation += 1;
+        format!(
+            "{}-{phase}-{invocation:06}",
+            subject
+                .name
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+        )
+    };
+
+    for event in &subject.cold_events {
+        let (emulator, env) = prepare(subject, table);
+        let emulator = &emulator;
+        let started = Instant::now();
+        let mut running = spawn(subject, &env);
+        match wait_next(emulator, &mut running) {
+            Ok((at, reply)) => {
+                m.init.push(at - started);
+                let request_id = next_id("cold");
+                let _ = reply.send(Invocation {
+                    request_id: request_id.clone(),
+                    event: event.clone(),
+                });
+                match wait_response(emulator, &request_id) {
+                    Ok((at, body)) => {
+                        m.cold.push(at - started);
+                        check_status(&mut m.failures, "cold", &body);
+                    }
+                    Err(error) => m.failures.push(format!("cold: {error} {}", running.tail())),
+                }
+            }
+            Err(error) => m.failures.push(format!("cold init: {error}")),
+        }
+        running.stop();
+    }
+
+    let (emulator, env) = prepare(subject, table);
+    let emulator = &emulator;
+    let mut running = spawn(subject, &env);
+    let pid = running.child.id();
+    let mut events = subject.warm_events.iter();
+    let mut cpu_before = None;
+    let mut count = 0u32;
+    // The first event warms the process up; the rest are timed.
+    if let Some(first) = events.next() {
+        let run = (|| -> Result<(), String> {
+            let (_, reply) = wait_next(emulator, &mut running)?;
+            let request_id = next_id("warmup");
+            let _ = reply.send(Invocation {
+                request_id: request_id.clone(),
+                event: first.clone(),
+            });
+            let (_, body) = wait_response(emulator, &request_id)?;
+            check_status(&mut m.failures, "warm-up", &body);
+            cpu_before = Some(cpu_time(pid));
+            for event in events {
+                let (_, reply) = wait_next(emulator, &mut running)?;
+                let request_id = next_id("warm");
+                let sent = Instant::now();
+                let _ = reply.send(Invocation {
+                    request_id: request_id.clone(),
+                    event: event.clone(),
+                });
+                let (at, body) = wait_response(emulator, &request_id)?;
+                m.warm.push(at - sent);
+                count += 1;
+                check_status(&mut m.failures, "warm", &body);
+            }
+            Ok(())
+        })();
+        if let Err(error) = run {
+            m.failures.push(format!("warm: {error} {}", running.tail()));
+        }
+    }
+    if let Some(before) = cpu_before {
+        m.cpu_per_warm = cpu_time(pid).saturating_sub(before) / count.max(1);
+    }
+    m.peak_rss_kib = status_kib(pid, "VmHWM:");
+    running.stop();
+    m
+}
+
+/// The memory each function is deployed with: its `MemorySize` in template.yaml, else the
+/// template's global default (128 MB).
+fn memory_mb(template: &str, function: &str) -> u32 {
+    let mut global = 128;
+    let mut in_function = false;
+    for line in template.lines() {
+        let trimmed = line.trim();
+        if line.starts_with("  ") && !line.starts_with("   ") && trimmed.ends_with(':') {
+            in_function = false; // a new resource
+        }
+        if trimmed == format!("CodeUri: functions/{function}") {
+            in_function = true;
+        }
+        if let Some(value) = trimmed.strip_prefix("MemorySize:") {
+            let value = value
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .parse()
+                .unwrap_or(0);
+            if line.starts_with("    MemorySize") && !in_function {
+                global = value; // Globals.Function
+            } else if in_function && value > 0 {
+                return value;
+            }
+        }
+    }
+    global
+}
+
+/// A user stored with a fixed valid hash (no hashing): cheap enough to make by the thousand.
+async fn unhashed_user(app: &TestApp, label: &str) -> User {
+    let record = UserRecord::new(
+        UserName::parse("Bench").expect("valid name"),
+        Email::parse(&format!(
+            "{label}-{}@example.com",
+            shared::domain::FamilyId::new()
+        ))
+        .expect("valid email"),
+        PasswordHash::from_phc(app.app.passwords.dummy_hash().as_phc().to_owned()),
+    );
+    app.app
+        .store
+        .create_user(&record)
+        .await
+        .expect("user stored");
+    record.user
+}
+
+/// What the events refer to.
+struct World {
+    ada: User,
+    admin: User,
+    product: String,
+    order: String,
+}
+
+/// `count` events for `function`. Calls that consume what they are given get a fresh one each:
+/// a new email for create-user, a new user for delete-user, a new session's refresh token for
+/// refresh and logout (made beforehand, outside the timing). Access tokens are minted now, so a
+/// long run never presents an expired one.
+async fn events(
+    app: &TestApp,
+    world: &World,
+    function: &str,
+    count: usize,
+    label: &str,
+) -> Vec<String> {
+    let ada = &world.ada;
+    let token = app.token(ada);
+    let admin_token = app.token(&world.admin);
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let event = match function {
+            "create-user" => ApiEvent::new("POST /users", "/users").json(&json!({
+                "name": "Bench User",
+                "email": format!("{label}-{i}-{}@example.com", shared::domain::FamilyId::new()),
+                "password": "a long bench password",
+            })),
+            "get-user" => {
+                ApiEvent::new("GET /users/{id}", &format!("/users/{}", ada.id)).bearer(&token)
+            }
+            "update-user" => ApiEvent::new("PATCH /users/{id}", &format!("/users/{}", ada.id))
+                .bearer(&token)
+                .json(&json!({"name": format!("Ada {label} {i}")})),
+            "delete-user" => {
+                let doomed = unhashed_user(app, label).await;
+                ApiEvent::new("DELETE /users/{id}", &format!("/users/{}", doomed.id))
+                    .bearer(&app.token(&doomed))
+            }
+            "login" => ApiEvent::new("POST /auth/login", "/auth/login")
+                .json(&json!({"email": ada.email.as_str(), "password": TEST_PASSWORD})),
+            "refresh" | "logout" => {
+                let refresh_token = app.session(ada).await.refresh_token;
+                ApiEvent::new(
+                    &format!("POST /auth/{function}"),
+                    &format!("/auth/{function}"),
+                )
+                .json(&json!({"refreshToken": refresh_token}))
+            }
+            "create-product" => ApiEvent::new("POST /products", "/products")
+                .bearer(&admin_token)
+                .json(
+                    &json!({"name": format!("Bench {label} {i}"), "priceCents": 999, "stock": 10}),
+                ),
+            "get-product" => ApiEvent::new(
+                "GET /products/{id}",
+                &format!("/products/{}", world.product),
+            ),
+            "create-order" => ApiEvent::new("POST /orders", "/orders")
+                .bearer(&token)
+                .json(&json!({"items": [{"productId": world.product, "quantity": 1}]})),
+            "get-order" => ApiEvent::new("GET /orders/{id}", &format!("/orders/{}", world.order))
+                .bearer(&token),
+            "list-orders" => ApiEvent::new("GET /orders", "/orders?limit=20").bearer(&token),
+            "health" => ApiEvent::new("GET /health", "/health"),
+            other => panic!("no events for {other}"),
+        };
+        out.push(event.to_json());
+    }
+    out
+}
+
+/// DynamoDB Local's own latency for the calls get-user (GetItem) and create-user (the sign-up
+/// TransactWriteItems) make, through the same SDK client settings as the functions.
+pub struct DatabaseLatency {
+    /// A new client's first GetItem (new connection; the SDK's lazy set-up included).
+    pub first_get: Vec<Duration>,
+    /// A new client's first sign-up transaction.
+    pub first_sign_up: Vec<Duration>,
+    pub get: Vec<Duration>,
+    pub sign_up: Vec<Duration>,
+}
+
+async fn database_latency(
+    app: &TestApp,
+    ada: &User,
+    firsts: usize,
+    samples: usize,
+) -> DatabaseLatency {
+    let fresh_store = || async {
+        Store::new(
+            shared::store::dynamodb_client(Some(&endpoint())).await,
+            app.table.clone(),
+        )
+    };
+    let record = || {
+        UserRecord::new(
+            UserName::parse("Bench").expect("valid"),
+            Email::parse(&format!(
+                "db-{}@example.com",
+                shared::domain::FamilyId::new()
+            ))
+            .expect("valid"),
+            app.app.passwords.dummy_hash(),
+        )
+    };
+    let mut latency = DatabaseLatency {
+        first_get: Vec::new(),
+        first_sign_up: Vec::new(),
+        get: Vec::new(),
+        sign_up: Vec::new(),
+    };
+    for _ in 0..firsts {
+        let store = fresh_store().await;
+        let started = Instant::now();
+        store.find_user(&ada.id).await.expect("GetItem works");
+        latency.first_get.push(started.elapsed());
+        let store = fresh_store().await;
+        let record = record();
+        let started = Instant::now();
+        store.create_user(&record).await.expect("sign-up works");
+        latency.first_sign_up.push(started.elapsed());
+    }
+    let store = fresh_store().await;
+    store.find_user(&ada.id).await.expect("GetItem works");
     for _ in 0..samples {
         let started = Instant::now();
-        get().await.unwrap();
-        gets.push(started.elapsed());
+        store.find_user(&ada.id).await.expect("GetItem works");
+        latency.get.push(started.elapsed());
     }
-    let mut transactions = Vec::new();
-    for i in 0..samples.min(200) {
-        let put = |pk: String| {
-            let item = HashMap::from([
-                ("pk".to_owned(), AttributeValue::S(pk)),
-                ("sk".to_owned(), AttributeValue::S("X".into())),
-            ]);
-            TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(table)
-                        .set_item(Some(item))
-                        .condition_expression("attribute_not_exists(pk)")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-        };
+    for _ in 0..samples.min(300) {
+        let record = record();
         let started = Instant::now();
-        client
-            .transact_write_items()
-            .transact_items(put(format!("BENCH#{i}#A")))
-            .transact_items(put(format!("BENCH#{i}#B")))
-            .send()
-            .await
-            .unwrap();
-        transactions.push(started.elapsed());
+        store.create_user(&record).await.expect("sign-up works");
+        latency.sign_up.push(started.elapsed());
     }
-    DatabaseLatency {
-        first_get,
-        get: gets,
-        sign_up_transaction: transactions,
+    latency
+}
+
+/// Wall time of one argon2id hash at the functions' parameters, in this process.
+async fn argon2_hash_time(app: &TestApp, samples: usize) -> Vec<Duration> {
+    let password = Password::parse("a long bench password".to_owned()).expect("valid");
+    let mut times = Vec::new();
+    for _ in 0..samples {
+        let started = Instant::now();
+        app.app.passwords.hash(&password).await.expect("hashes");
+        times.push(started.elapsed());
+    }
+    times
+}
+
+fn bin_dir() -> PathBuf {
+    PathBuf::from(std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into()))
+}
+
+async fn world(app: &TestApp) -> World {
+    let ada = app.user("Ada", "ada@example.com").await;
+    let admin = app.admin("root@example.com").await;
+    let product = app.product("Bench tea", 100, 1_000_000).await;
+    let order = app.order(&ada, &product, 1).await;
+    World {
+        ada,
+        admin,
+        product: product.id.to_string(),
+        order: order.id.to_string(),
     }
 }
 
@@ -350,46 +618,43 @@ async fn database_latency(table: &str, ada: &User, samples: usize) -> DatabaseLa
 async fn main() {
     let cold = env_number("BENCH_COLD", 20);
     let warm = env_number("BENCH_WARM", 1000);
-    let warm_hashing = env_number("BENCH_WARM_HASHING", 100);
-    let bin_dir =
-        PathBuf::from(std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
+    let warm_hashing = env_number("BENCH_WARM_HASHING", 200);
+    let app = TestApp::spawn().await;
+    let world = world(&app).await;
+    if let Ok(profiles) = std::env::var("BENCH_PROFILES") {
+        profiles_mode(&app, &world, &profiles, cold, warm).await;
+        return;
+    }
+
+    let template = std::fs::read_to_string("template.yaml").unwrap_or_default();
+    let bin_dir = bin_dir();
     let only: Option<Vec<String>> = std::env::var("BENCH_FUNCTIONS")
         .ok()
-        .map(|v| v.split(',').map(str::to_owned).collect());
-
-    let app = TestApp::spawn().await;
-    let ada = app.user("Ada", "ada@example.com").await;
-    let admin = app.admin("root@example.com").await;
-    let product = app.product("Bench tea", 100, 1_000_000).await;
-    let order = app.order(&ada, &product, 1).await;
-    let world = World {
-        ada_token: app.token(&ada),
-        admin_token: app.token(&admin),
-        ada: ada.clone(),
-        product: product.id.to_string(),
-        order: order.id.to_string(),
-    };
-    let emulator = Emulator::start();
+        .filter(|v| !v.is_empty())
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect());
 
     let mut results = Vec::new();
-    let floor = Subject {
-        name: "floor".into(),
-        program: bin_dir.join("floor"),
-        args: vec![],
-        cold_events: vec!["{}".into(); cold],
-        warm_events: vec!["{}".into(); warm + 1],
-    };
     eprintln!("[bench] floor");
-    results.push(measure(&floor, &emulator, &app.table));
+    results.push(measure(
+        &Subject {
+            name: "floor".into(),
+            program: bin_dir.join("floor"),
+            args: vec![],
+            memory_mb: 128,
+            cold_events: vec!["{}".into(); cold],
+            warm_events: vec!["{}".into(); warm + 1],
+        },
+        &app.table,
+    ));
 
-    for (round, function) in FUNCTIONS.iter().enumerate() {
+    for function in FUNCTIONS {
         if only
             .as_ref()
             .is_some_and(|only| !only.iter().any(|f| f == function))
         {
             continue;
         }
-        let warm_count = if HASHING.contains(function) {
+        let warm_count = if HASHING.contains(&function) {
             warm_hashing
         } else {
             warm
@@ -399,21 +664,32 @@ async fn main() {
             cold + warm_count + 1
         );
         let subject = Subject {
-            name: (*function).to_owned(),
+            name: function.to_owned(),
             program: bin_dir.join(function),
             args: vec![],
-            cold_events: events(&app, &world, function, cold, round * 2).await,
-            warm_events: events(&app, &world, function, warm_count + 1, round * 2 + 1).await,
+            memory_mb: memory_mb(&template, function),
+            cold_events: events(&app, &world, function, cold, "cold").await,
+            warm_events: events(&app, &world, function, warm_count + 1, "warm").await,
         };
         eprintln!("[bench] {function}: measuring");
-        results.push(measure(&subject, &emulator, &app.table));
+        let m = measure(&subject, &app.table);
+        for failure in &m.failures {
+            eprintln!("[bench] {function}: {failure}");
+        }
+        results.push(m);
     }
 
     let mut peers = Vec::new();
     if std::env::var("BENCH_NODE").as_deref() == Ok("1") {
         let node_dir = Path::new("bench/peers/node");
-        for (round, function) in ["get-user", "create-user"].iter().enumerate() {
-            let warm_count = if HASHING.contains(function) {
+        for function in ["get-user", "create-user"] {
+            if only
+                .as_ref()
+                .is_some_and(|only| !only.iter().any(|f| f == function))
+            {
+                continue;
+            }
+            let warm_count = if HASHING.contains(&function) {
                 warm_hashing
             } else {
                 warm
@@ -421,38 +697,94 @@ async fn main() {
             eprintln!("[bench] node {function}");
             let subject = Subject {
                 name: format!("node {function}"),
-                program: PathBuf::from("node"),
+                program: PathBuf::from("/usr/bin/node"),
                 args: vec![
                     node_dir.join("runtime.js").display().to_string(),
-                    (*function).to_owned(),
+                    function.to_owned(),
                 ],
-                cold_events: events(&app, &world, function, cold, 100 + round * 2).await,
-                warm_events: events(&app, &world, function, warm_count + 1, 101 + round * 2).await,
+                memory_mb: memory_mb(&template, function),
+                cold_events: events(&app, &world, function, cold, "node-cold").await,
+                warm_events: events(&app, &world, function, warm_count + 1, "node-warm").await,
             };
-            peers.push(measure(&subject, &emulator, &app.table));
+            let m = measure(&subject, &app.table);
+            for failure in &m.failures {
+                eprintln!("[bench] node {function}: {failure}");
+            }
+            peers.push(m);
         }
     }
 
-    eprintln!("[bench] DynamoDB Local's own latency");
-    let database = database_latency(&app.table, &ada, warm.min(1000)).await;
+    eprintln!("[bench] DynamoDB Local's own latency, argon2id's");
+    let database = database_latency(&app, &world.ada, cold.max(5), warm.clamp(50, 1000)).await;
+    let argon2 = argon2_hash_time(&app, 10).await;
     let zips = std::env::var("BENCH_ZIP_DIR")
         .ok()
         .map(|dir| report::zip_sizes(Path::new(&dir)));
-    let outcome = report::write(
-        &results,
-        &peers,
-        &database,
-        zips.as_ref(),
+    let outcome = report::write(&report::Run {
+        results: &results,
+        peers: &peers,
+        database: &database,
+        argon2: &argon2,
+        zips: zips.as_ref(),
+        bin_dir: &bin_dir,
         cold,
         warm,
         warm_hashing,
-    );
+    });
     println!("{}", outcome.summary);
-    if !outcome.missed.is_empty() {
-        eprintln!("[bench] budgets missed:");
+    if outcome.missed.is_empty() {
+        eprintln!("[bench] every budget met; wrote BENCHMARKS.md and bench/cold-start.svg");
+    } else {
+        eprintln!("[bench] budgets missed (details in BENCHMARKS.md):");
         for missed in &outcome.missed {
             eprintln!("  - {missed}");
         }
         std::process::exit(1);
+    }
+}
+
+/// get-user built under other release profiles (bench/profiles.sh): size, cold start, warm
+/// CPU and memory of each, into bench/profiles.md.
+async fn profiles_mode(app: &TestApp, world: &World, profiles: &str, cold: usize, warm: usize) {
+    let mut rows = Vec::new();
+    for entry in profiles.split(';').filter(|e| !e.is_empty()) {
+        let (name, dir) = entry
+            .rsplit_once('@')
+            .expect("profile entries are name@dir");
+        eprintln!("[bench] profile {name}");
+        let program = Path::new(dir).join("get-user");
+        let subject = Subject {
+            name: "get-user".into(),
+            program: program.clone(),
+            args: vec![],
+            memory_mb: 128,
+            cold_events: events(app, world, "get-user", cold, "profile").await,
+            warm_events: events(app, world, "get-user", warm + 1, "profile").await,
+        };
+        let m = measure(&subject, &app.table);
+        let size = std::fs::metadata(&program).map_or(0, |m| m.len());
+        let zip = std::fs::metadata(Path::new(dir).join("get-user.zip")).map_or(0, |m| m.len());
+        rows.push((name.to_owned(), size, zip, m));
+    }
+    let table = report::profiles_table(&rows, cold, warm);
+    println!("{table}");
+    let _ = std::fs::write("bench/profiles.md", table);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_reads_utime_and_stime_after_the_command_name() {
+        let stat = "1234 (a (weird) name) S 1 2 3 4 5 6 7 8 9 10 250 30 0 0 20 0 1 0";
+        assert_eq!(cpu_time_of_stat(stat), Duration::from_millis(2800));
+    }
+
+    #[test]
+    fn memory_comes_from_the_template() {
+        let template = "Globals:\n  Function:\n    MemorySize: 128\nResources:\n  A:\n    Properties:\n      CodeUri: functions/login\n      MemorySize: 512 # hashes\n  B:\n    Properties:\n      CodeUri: functions/get-user\n";
+        assert_eq!(memory_mb(template, "login"), 512);
+        assert_eq!(memory_mb(template, "get-user"), 128);
     }
 }
