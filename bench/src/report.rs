@@ -365,8 +365,8 @@ pub fn write(run: &Run) -> Outcome {
          - **warm**: event handed to the waiting `GET /next` → response posted, {warm} sequential invocations \
            on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
            a password on every call).\n\
-         - **CPU per warm call**: the warm process's utime + stime (/proc/<pid>/stat, 10 ms ticks, all threads) \
-           over the warm loop ÷ invocations.\n\
+         - **CPU per warm call**: the warm process's time on a CPU, all threads (the scheduler's \
+           `se.sum_exec_runtime`, nanoseconds, from /proc/<pid>/task/*/sched), over the warm loop ÷ invocations.\n\
          - **peak RSS**: VmHWM of the warm process after its loop.\n\
          - **floor**: a bare `lambda_runtime` function answering `{{}}` (`bench/floor`), the least any \
            function can cost under this harness.\n\
