@@ -17,7 +17,7 @@ test: tools check-template ## Run every test against a DynamoDB Local of its own
 check-template: ## cfn-lint and sam validate --lint on template.yaml (offline)
 	@infra/check-template.sh
 
-test-infra: check-template ## The template checks and a full `sam build` (release builds of every function: slow)
+test-infra: tools check-template ## The template checks and a full `sam build` (release builds of every function: slow)
 	SAM_CLI_TELEMETRY=0 sam build --template template.yaml
 
 deploy: tools ## Build and deploy the stack with SAM (guided the first time: GUIDED=1 forces it)

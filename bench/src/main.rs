@@ -79,6 +79,10 @@ pub struct Measurement {
     pub warm: Vec<Duration>,
     /// CPU time of the warm process (all threads) over the warm loop, divided by its invocations.
     pub cpu_per_warm: Duration,
+    /// The kernel's part of `cpu_per_warm` (stime ÷ utime + stime, from 10 ms ticks, which
+    /// over a whole warm loop are plenty): on loopback, sending a packet also runs the
+    /// receiver's network stack in the sender's time.
+    pub kernel_share: f64,
     /// VmHWM of the warm process after the warm loop, KiB.
     pub peak_rss_kib: u64,
     pub failures: Vec<String>,
@@ -326,13 +330,22 @@ fn sum_exec_runtime(sched: &str) -> Option<Duration> {
 }
 
 fn cpu_time_of_stat(stat: &str) -> Duration {
+    let (user, kernel) = ticks_of_stat(stat);
+    // USER_HZ (clock ticks per second) is 100 on Linux.
+    Duration::from_millis((user + kernel) * 10)
+}
+
+/// utime and stime of a process, in clock ticks.
+fn user_and_kernel_ticks(pid: u32) -> (u64, u64) {
+    ticks_of_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
+}
+
+fn ticks_of_stat(stat: &str) -> (u64, u64) {
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-    // USER_HZ (clock ticks per second) is 100 on Linux.
-    Duration::from_millis(ticks * 10)
+    let field = |i: usize| fields.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (field(11), field(12))
 }
 
 /// An emulator of its own for one process of `subject`, and that process's environment.
@@ -391,6 +404,7 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
     let pid = running.child.id();
     let mut events = subject.warm_events.iter();
     let mut cpu_before = None;
+    let mut ticks_before = (0, 0);
     let mut count = 0u32;
     // The first event warms the process up; the rest are timed.
     if let Some(first) = events.next() {
@@ -404,6 +418,7 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
             let (_, body) = wait_response(emulator, &request_id)?;
             check_status(&mut m.failures, "warm-up", &body);
             cpu_before = Some(cpu_time(pid));
+            ticks_before = user_and_kernel_ticks(pid);
             for event in events {
                 let (_, reply) = wait_next(emulator, &mut running)?;
                 let request_id = next_id("warm");
@@ -425,6 +440,12 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
     }
     if let Some(before) = cpu_before {
         m.cpu_per_warm = cpu_time(pid).saturating_sub(before) / count.max(1);
+        let (user, kernel) = user_and_kernel_ticks(pid);
+        let (user, kernel) = (
+            user.saturating_sub(ticks_before.0),
+            kernel.saturating_sub(ticks_before.1),
+        );
+        m.kernel_share = kernel as f64 / (user + kernel).max(1) as f64;
     }
     m.peak_rss_kib = status_kib(pid, "VmHWM:");
     running.stop();
@@ -836,6 +857,7 @@ mod tests {
     fn cpu_time_reads_utime_and_stime_after_the_command_name() {
         let stat = "1234 (a (weird) name) S 1 2 3 4 5 6 7 8 9 10 250 30 0 0 20 0 1 0";
         assert_eq!(cpu_time_of_stat(stat), Duration::from_millis(2800));
+        assert_eq!(ticks_of_stat(stat), (250, 30));
     }
 
     #[test]

@@ -123,8 +123,8 @@ pub fn write(run: &Run) -> Outcome {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "| function | MB | init p50 / p99 ms | cold p50 / p99 ms | warm p50 / p99 ms | CPU per warm call µs | peak RSS MiB | x86_64 binary MB | arm64 zip MB |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| function | MB | init p50 / p99 ms | cold p50 / p99 ms | warm p50 / p99 ms | CPU per warm call µs | of it in the kernel | peak RSS MiB | x86_64 binary MB | arm64 zip MB |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for m in results.iter().chain(peers) {
         let zip = zips
@@ -138,7 +138,7 @@ pub fn write(run: &Run) -> Outcome {
             });
         let _ = writeln!(
             table,
-            "| {} | {} | {:.1} / {:.1} | {:.1} / {:.1} | {:.2} / {:.2} | {} | {:.1} | {binary} | {zip} |",
+            "| {} | {} | {:.1} / {:.1} | {:.1} / {:.1} | {:.2} / {:.2} | {} | {:.0} % | {:.1} | {binary} | {zip} |",
             m.name,
             m.memory_mb,
             p50(&m.init),
@@ -148,6 +148,7 @@ pub fn write(run: &Run) -> Outcome {
             p50(&m.warm),
             p99(&m.warm),
             m.cpu_per_warm.as_micros(),
+            m.kernel_share * 100.0,
             mib(m.peak_rss_kib),
         );
     }
@@ -366,7 +367,9 @@ pub fn write(run: &Run) -> Outcome {
            on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
            a password on every call).\n\
          - **CPU per warm call**: the warm process's time on a CPU, all threads (the scheduler's \
-           `se.sum_exec_runtime`, nanoseconds, from /proc/<pid>/task/*/sched), over the warm loop ÷ invocations.\n\
+           `se.sum_exec_runtime`, nanoseconds, from /proc/<pid>/task/*/sched), over the warm loop ÷ invocations. \
+           *Of it in the kernel*: stime's share of utime + stime over the same loop; on loopback the kernel time \
+           includes the receiving side's network stack (DynamoDB Local's, the emulator's), which runs in the sender's time.\n\
          - **peak RSS**: VmHWM of the warm process after its loop.\n\
          - **floor**: a bare `lambda_runtime` function answering `{{}}` (`bench/floor`), the least any \
            function can cost under this harness.\n\
