@@ -10,12 +10,10 @@ say() { printf '[profiles] %s\n' "$*" >&2; }
 
 # name | cargo profile overrides (environment) on top of the workspace's [profile.release]
 variants=(
-  "workspace: opt 3, fat LTO, 1 CGU, unwind, strip|"
-  "panic = abort|CARGO_PROFILE_RELEASE_PANIC=abort"
-  "lto = thin|CARGO_PROFILE_RELEASE_LTO=thin"
-  "opt-level = s|CARGO_PROFILE_RELEASE_OPT_LEVEL=s"
-  "opt-level = z, panic = abort|CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_PANIC=abort"
-  "cargo's default: no LTO, 16 CGUs|CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16"
+  "workspace: opt s (argon2 at 3), fat LTO, 1 CGU, unwind, strip|"
+  "opt-level = 3|CARGO_PROFILE_RELEASE_OPT_LEVEL=3"
+  "opt-level = z|CARGO_PROFILE_RELEASE_OPT_LEVEL=z"
+  "cargo's default (opt 3, no LTO, 16 CGUs)|CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16"
 )
 
 entries=()
