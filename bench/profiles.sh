@@ -8,12 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[profiles] %s\n' "$*" >&2; }
 
-# name | cargo profile overrides (environment) on top of the workspace's [profile.release]
+# name | cargo --config overrides on top of the workspace's [profile.release]
 variants=(
-  "workspace: opt s (argon2 at 3), fat LTO, 1 CGU, unwind, strip|"
-  "opt-level = 3|CARGO_PROFILE_RELEASE_OPT_LEVEL=3"
-  "opt-level = z|CARGO_PROFILE_RELEASE_OPT_LEVEL=z"
-  "cargo's default (opt 3, no LTO, 16 CGUs)|CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16"
+  "workspace: ours at 3, dependencies at s (argon2 at 3), fat LTO, 1 CGU, unwind, strip|"
+  "everything at 3|profile.release.package.\"*\".opt-level=3"
+  "everything at s (argon2 at 3)|profile.release.opt-level=\"s\""
+  "cargo's default (opt 3, no LTO, 16 CGUs)|profile.release.package.\"*\".opt-level=3 profile.release.lto=false profile.release.codegen-units=16"
 )
 
 entries=()
@@ -28,8 +28,8 @@ for i in "${!variants[@]}"; do
     nice -n 10 cargo build --release "${packages[@]}" -p floor
     built=target/release/get-user
   else
-    # shellcheck disable=SC2086 # the overrides are words on purpose
-    env $overrides nice -n 10 cargo build --release -p get-user --target-dir "$dir/build"
+    configs=(); for o in $overrides; do configs+=(--config "$o"); done
+    nice -n 10 cargo build --release -p get-user --target-dir "$dir/build" "${configs[@]}"
     built=$dir/build/release/get-user
   fi
   mkdir -p "$dir"

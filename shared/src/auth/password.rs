@@ -114,7 +114,9 @@ impl PasswordHasher {
             let malformed = |e: password_hash::Error| AppError::internal(e.to_string());
             let stored = PhcHash::new(hash.as_phc()).map_err(malformed)?;
             let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
-                return Err(AppError::internal("stored password hash lacks salt or output"));
+                return Err(AppError::internal(
+                    "stored password hash lacks salt or output",
+                ));
             };
             // The stored hash's own algorithm, version and cost, as `verify_password` does.
             let algorithm = Algorithm::try_from(stored.algorithm).map_err(malformed)?;
@@ -208,8 +210,18 @@ mod tests {
         ] {
             let theirs = argon2.hash_password(b"correct horse", &salt).unwrap();
             let theirs = PasswordHash::from_phc(theirs.to_string());
-            assert!(hasher.verify(&password("correct horse"), &theirs).await.unwrap());
-            assert!(!hasher.verify(&password("wrong horse"), &theirs).await.unwrap());
+            assert!(
+                hasher
+                    .verify(&password("correct horse"), &theirs)
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !hasher
+                    .verify(&password("wrong horse"), &theirs)
+                    .await
+                    .unwrap()
+            );
         }
     }
 
@@ -218,7 +230,10 @@ mod tests {
         let hasher = PasswordHasher::new();
         let first = hasher.hash(&password("correct horse")).await.unwrap();
         let address = hasher.memory.lock().unwrap().as_ptr();
-        hasher.verify(&password("correct horse"), &first).await.unwrap();
+        hasher
+            .verify(&password("correct horse"), &first)
+            .await
+            .unwrap();
         hasher.hash(&password("another one")).await.unwrap();
         let memory = hasher.memory.lock().unwrap();
         assert_eq!(memory.as_ptr(), address, "the blocks were reallocated");

@@ -1,11 +1,11 @@
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_sdk_dynamodb::{Client, config::Credentials};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
-use aws_sdk_dynamodb::config::SharedHttpClient;
 
 /// Every call must answer well inside the function's Lambda timeout: an unreachable or slow
 /// DynamoDB becomes `SERVICE_UNAVAILABLE` in a few seconds, never a hung invocation.
