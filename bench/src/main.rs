@@ -16,6 +16,7 @@
 //!   profiles instead (bench/profiles.sh); writes bench/profiles.md.
 
 mod emulator;
+mod relay;
 mod report;
 mod stats;
 
@@ -75,6 +76,11 @@ pub struct Measurement {
     pub init: Vec<Duration>,
     /// spawn → first response posted, one per cold start.
     pub cold: Vec<Duration>,
+    /// DynamoDB Local's own time answering that cold start's first request (the sum over its
+    /// calls, timed by the relay), one per cold start, in the same order.
+    pub cold_database: Vec<Duration>,
+    /// How many DynamoDB calls a first request made (the most seen).
+    pub first_request_calls: usize,
     /// event handed over → response posted, one per warm invocation.
     pub warm: Vec<Duration>,
     /// CPU time of the warm process (all threads) over the warm loop, divided by its invocations.
@@ -130,7 +136,12 @@ impl Running {
 }
 
 /// The environment Lambda gives a function (provided.al2023), plus the app's settings.
-fn lambda_env(subject: &Subject, runtime_api: &str, table: &str) -> Vec<(String, String)> {
+fn lambda_env(
+    subject: &Subject,
+    runtime_api: &str,
+    table: &str,
+    database: &str,
+) -> Vec<(String, String)> {
     let task_root = subject
         .program
         .parent()
@@ -163,7 +174,7 @@ fn lambda_env(subject: &Subject, runtime_api: &str, table: &str) -> Vec<(String,
         ),
         ("AWS_SESSION_TOKEN", "bench-session-token"),
         ("TABLE_NAME", table),
-        ("DYNAMODB_ENDPOINT", &endpoint()),
+        ("DYNAMODB_ENDPOINT", database),
         ("JWT_SECRET", TEST_ACCESS_SECRET),
         ("REFRESH_TOKEN_SECRET", TEST_REFRESH_SECRET),
         ("JWT_ISSUER", TEST_ISSUER),
@@ -179,6 +190,16 @@ fn lambda_env(subject: &Subject, runtime_api: &str, table: &str) -> Vec<(String,
 
 fn endpoint() -> String {
     std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT is set (bench/run.sh does)")
+}
+
+/// DynamoDB Local's socket address, for the relay.
+fn database_address() -> std::net::SocketAddr {
+    let endpoint = endpoint();
+    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    std::net::ToSocketAddrs::to_socket_addrs(authority)
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .unwrap_or_else(|| panic!("DYNAMODB_ENDPOINT {endpoint} is http://host:port"))
 }
 
 fn spawn(subject: &Subject, env: &[(String, String)]) -> Running {
@@ -352,10 +373,47 @@ fn ticks_of_stat(stat: &str) -> (u64, u64) {
 }
 
 /// An emulator of its own for one process of `subject`, and that process's environment.
-fn prepare(subject: &Subject, table: &str) -> (Emulator, Vec<(String, String)>) {
+fn prepare(subject: &Subject, table: &str, database: &str) -> (Emulator, Vec<(String, String)>) {
     let emulator = Emulator::start();
-    let env = lambda_env(subject, &emulator.address, table);
+    let env = lambda_env(subject, &emulator.address, table, database);
     (emulator, env)
+}
+
+/// Busy and total jiffies of all CPUs, from the first line of /proc/stat.
+fn machine_jiffies() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let numbers: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+    let total: u64 = numbers.iter().take(8).sum();
+    let idle = numbers.get(3)? + numbers.get(4)?;
+    Some((total - idle, total))
+}
+
+/// Waits (at most 10 s) until the machine is nearly idle for a quarter second. Preparing a
+/// subject's events writes thousands of items, and DynamoDB Local's JVM goes on working
+/// (garbage collection, compilation) after the last answer: on two cores that work would
+/// land in the first cold starts' figures.
+fn wait_for_quiet_machine() {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let Some((busy_before, total_before)) = machine_jiffies() else {
+            return;
+        };
+        std::thread::sleep(Duration::from_millis(250));
+        let Some((busy, total)) = machine_jiffies() else {
+            return;
+        };
+        let share = (busy - busy_before) as f64 / (total - total_before).max(1) as f64;
+        if share < 0.1 {
+            return;
+        }
+    }
 }
 
 pub fn measure(subject: &Subject, table: &str) -> Measurement {
@@ -375,8 +433,13 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
         )
     };
 
+    // Cold starts reach DynamoDB Local through the timing relay, so each one's first request
+    // is paired with what the database itself spent on it.
+    let relay = relay::Relay::start(database_address());
+    wait_for_quiet_machine();
     for event in &subject.cold_events {
-        let (emulator, env) = prepare(subject, table);
+        let (emulator, env) = prepare(subject, table, &relay.endpoint);
+        relay.take();
         let emulator = &emulator;
         let started = Instant::now();
         let mut running = spawn(subject, &env);
@@ -391,6 +454,9 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
                 match wait_response(emulator, &request_id) {
                     Ok((at, body)) => {
                         m.cold.push(at - started);
+                        let calls = relay.take();
+                        m.cold_database.push(calls.iter().sum());
+                        m.first_request_calls = m.first_request_calls.max(calls.len());
                         check_status(&mut m.failures, "cold", &body);
                     }
                     Err(error) => m.failures.push(format!("cold: {error} {}", running.tail())),
@@ -401,7 +467,7 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
         running.stop();
     }
 
-    let (emulator, env) = prepare(subject, table);
+    let (emulator, env) = prepare(subject, table, &endpoint());
     let emulator = &emulator;
     let mut running = spawn(subject, &env);
     let pid = running.child.id();
@@ -646,7 +712,44 @@ async fn database_latency(
     latency
 }
 
-/// Wall time of one argon2id hash at the functions' parameters, in this process.
+/// Set in the environment of the bench's own executable, run as a new process that hashes once.
+const FIRST_HASH_MODE: &str = "BENCH_FIRST_HASH";
+
+/// A new process's first argon2id hash, as a cold login or create-user makes it: the same
+/// hasher on a current-thread runtime, its 19 MiB not yet touched, so the page faults of that
+/// memory are in it. Prints the wall time in nanoseconds.
+fn first_hash_in_this_process() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let password = Password::parse("a long bench password".to_owned()).expect("valid");
+    let hasher = shared::auth::PasswordHasher::new();
+    let started = Instant::now();
+    runtime.block_on(hasher.hash(&password)).expect("hashes");
+    println!("{}", started.elapsed().as_nanos());
+}
+
+/// [`first_hash_in_this_process`] in `samples` new processes.
+fn argon2_first_hash_time(samples: usize) -> Vec<Duration> {
+    let me = std::env::current_exe().expect("the bench knows its executable");
+    (0..samples)
+        .map(|_| {
+            let output = Command::new(&me)
+                .env(FIRST_HASH_MODE, "1")
+                .output()
+                .expect("the bench runs itself");
+            let nanos = String::from_utf8_lossy(&output.stdout)
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("a first hash: {output:?}"));
+            Duration::from_nanos(nanos)
+        })
+        .collect()
+}
+
+/// Wall time of one argon2id hash at the functions' parameters, in this process (whose hasher
+/// has hashed before: a warm process's hash).
 async fn argon2_hash_time(app: &TestApp, samples: usize) -> Vec<Duration> {
     let password = Password::parse("a long bench password".to_owned()).expect("valid");
     let mut times = Vec::new();
@@ -675,8 +778,18 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    if std::env::var_os(FIRST_HASH_MODE).is_some() {
+        return first_hash_in_this_process();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(run());
+}
+
+async fn run() {
     let cold = env_number("BENCH_COLD", 20);
     let warm = env_number("BENCH_WARM", 1000);
     let warm_hashing = env_number("BENCH_WARM_HASHING", 200);
@@ -778,6 +891,7 @@ async fn main() {
     eprintln!("[bench] DynamoDB Local's own latency, argon2id's");
     let database = database_latency(&app, &world.ada, cold.max(5), warm.clamp(50, 1000)).await;
     let argon2 = argon2_hash_time(&app, 10).await;
+    let argon2_first = argon2_first_hash_time(10);
     let zips = std::env::var("BENCH_ZIP_DIR")
         .ok()
         .map(|dir| report::zip_sizes(Path::new(&dir)));
@@ -786,6 +900,7 @@ async fn main() {
         peers: &peers,
         database: &database,
         argon2: &argon2,
+        argon2_first: &argon2_first,
         zips: zips.as_ref(),
         bin_dir: &bin_dir,
         cold,

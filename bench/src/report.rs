@@ -14,6 +14,8 @@ pub struct Run<'a> {
     pub peers: &'a [Measurement],
     pub database: &'a DatabaseLatency,
     pub argon2: &'a [Duration],
+    /// A new process's first hash (its working memory faulted in by it).
+    pub argon2_first: &'a [Duration],
     pub zips: Option<&'a BTreeMap<String, u64>>,
     pub bin_dir: &'a Path,
     pub cold: usize,
@@ -102,6 +104,7 @@ pub fn write(run: &Run) -> Outcome {
         peers,
         database,
         argon2,
+        argon2_first,
         zips,
         bin_dir,
         cold,
@@ -117,6 +120,7 @@ pub fn write(run: &Run) -> Outcome {
     let db_first_get = median(&database.first_get);
     let db_first_sign_up = median(&database.first_sign_up);
     let argon2_hash = median(argon2);
+    let argon2_first_hash = median(argon2_first);
     let mut missed = Vec::new();
 
     // The table.
@@ -188,31 +192,40 @@ pub fn write(run: &Run) -> Outcome {
                 ms(floor_init * 2)
             ),
         );
-        // The first call of create-user is the sign-up transaction, and it hashes first; login
-        // verifies a password. Their budgets add that argon2id time, measured in this run.
-        let (db_first, db_what) = if name == "create-user" {
-            (db_first_sign_up, "first sign-up transaction")
-        } else {
-            (db_first_get, "first GetItem")
-        };
+        // Each cold start's time less what DynamoDB Local itself spent on its first request
+        // (the relay's measure, the same calls, however many): our part of it, which the
+        // floor's cold start and 5 ms must cover. The hashers also hash or verify a password on
+        // that request, so their budgets add one argon2id hash: a new process's first, as theirs
+        // is, measured in this run.
+        let own: Vec<Duration> = m
+            .cold
+            .iter()
+            .zip(&m.cold_database)
+            .map(|(cold, database)| cold.saturating_sub(*database))
+            .collect();
         let hashing = if HASHING.contains(&name) {
-            argon2_hash
+            argon2_first_hash
         } else {
             Duration::ZERO
         };
-        let cold_budget = floor_cold + db_first + hashing + Duration::from_millis(5);
-        let cold_median = median(&m.cold);
+        let cold_budget = floor_cold + hashing + Duration::from_millis(5);
+        let own_median = median(&own);
         check(
-            cold_median <= cold_budget,
+            own_median <= cold_budget,
             format!(
-                "{name}: cold {:.2} ms ≤ floor {:.2} + DynamoDB Local {db_what} {:.2}{} + 5 ms = {:.2} ms",
-                ms(cold_median),
+                "{name}: cold {:.2} ms less DynamoDB Local's own time for the first request's {} ({:.2} ms) = {:.2} ms ≤ floor {:.2}{} + 5 ms = {:.2} ms",
+                ms(median(&m.cold)),
+                match m.first_request_calls {
+                    1 => "call".to_owned(),
+                    n => format!("{n} calls"),
+                },
+                ms(median(&m.cold_database)),
+                ms(own_median),
                 ms(floor_cold),
-                ms(db_first),
                 if hashing.is_zero() {
                     String::new()
                 } else {
-                    format!(" + one argon2id hash {:.2}", ms(hashing))
+                    format!(" + a new process's first argon2id hash {:.2}", ms(hashing))
                 },
                 ms(cold_budget)
             ),
@@ -363,6 +376,11 @@ pub fn write(run: &Run) -> Outcome {
          - **init**: spawn → the first `GET /runtime/invocation/next` (everything `main` does before serving).\n\
          - **cold**: spawn → the first response posted (init plus the first request, with its first DynamoDB call \
            on a new connection). {cold} cold starts per subject, each a new process.\n\
+         - **DynamoDB Local's own time**, per cold start: the functions reach DynamoDB Local through a \
+           timing relay in their cold starts (`bench/src/relay.rs`), which records, per call, the request's first \
+           byte reaching it → the response's last byte from DynamoDB Local. The cold budgets take that sum, the \
+           database's part of the very same first request however many calls it made, from each cold start. \
+           The relay's own hop stays in the cold figures; warm processes talk to DynamoDB Local directly.\n\
          - **warm**: event handed to the waiting `GET /next` → response posted, {warm} sequential invocations \
            on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
            a password on every call).\n\
@@ -386,7 +404,8 @@ pub fn write(run: &Run) -> Outcome {
          **DynamoDB Local itself**, through the same SDK client settings as the functions (`shared::store`): \
          a new client's first GetItem {:.2} ms (p99 {:.2}), first sign-up TransactWriteItems {:.2} ms (p99 {:.2}); \
          then GetItem p50 {:.2} / p99 {:.2} ms and the sign-up transaction p50 {:.2} / p99 {:.2} ms. \
-         One argon2id hash (m=19456, t=2, p=1) in this process: {:.1} ms.\n\n\
+         One argon2id hash (m=19456, t=2, p=1): {:.1} ms in a process that has hashed before, {:.1} ms as a new \
+         process's first (p99 {:.1}), which also faults in its 19 MiB of working memory.\n\n\
          ### Against the Node.js peer\n\n{ratios}\n\
          ## Budgets\n\n\
          `make bench` exits non-zero when one is missed. {budget_summary}\n\n\
@@ -420,6 +439,8 @@ pub fn write(run: &Run) -> Outcome {
         p50(&database.sign_up),
         p99(&database.sign_up),
         ms(argon2_hash),
+        ms(argon2_first_hash),
+        p99(argon2_first),
         ms(login_cpu),
         date = today(),
         machine = machine(),

@@ -10,6 +10,13 @@ use argon2::{
 use crate::domain::{Password, PasswordHash};
 use crate::error::AppError;
 
+/// The most working memory a stored hash may ask of `verify`, in KiB: 64 MiB, over three times
+/// today's 19 MiB, leaving room to raise the cost later. The reused memory grows to the largest
+/// hash it has verified and stays that size, so without a bound a stored hash with a huge
+/// `m` (a corrupt or tampered item) would pin that much memory for the process's lifetime, or
+/// exhaust a 128 MB function outright.
+const MAX_VERIFY_MEMORY_KIB: u32 = 64 * 1024;
+
 const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$ubZ7Z9GMswo31ivsTwoI6A$BeE8napNJRgwNXjs5Sxa6DVYMnBqY1kg/WzNGUWbfpw";
 
 /// argon2id at the crate's defaults, which are OWASP's recommendation (m=19456 KiB, t=2, p=1).
@@ -127,6 +134,12 @@ impl PasswordHasher {
                 .map_err(|e| AppError::internal(e.to_string()))?
                 .unwrap_or_default();
             let params = Params::try_from(&stored).map_err(malformed)?;
+            if params.m_cost() > MAX_VERIFY_MEMORY_KIB {
+                return Err(AppError::internal(format!(
+                    "stored password hash asks for {} KiB of memory, over the {MAX_VERIFY_MEMORY_KIB} KiB bound",
+                    params.m_cost()
+                )));
+            }
             let computed = hasher
                 .phc(
                     (algorithm, version, &params),
@@ -238,6 +251,28 @@ mod tests {
         let memory = hasher.memory.lock().unwrap();
         assert_eq!(memory.as_ptr(), address, "the blocks were reallocated");
         assert_eq!(memory.len(), Params::default().block_count());
+    }
+
+    #[tokio::test]
+    async fn a_stored_hash_asking_for_too_much_memory_is_refused_before_any_is_allocated() {
+        let hasher = PasswordHasher::new();
+        let greedy = argon2::Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(MAX_VERIFY_MEMORY_KIB + 1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"correct horse", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        let error = hasher
+            .verify(&password("correct horse"), &PasswordHash::from_phc(greedy))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), "INTERNAL");
+        assert!(
+            hasher.memory.lock().unwrap().is_empty(),
+            "memory was allocated"
+        );
     }
 
     #[tokio::test]

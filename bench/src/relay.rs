@@ -1,0 +1,247 @@
+//! A timing relay in front of DynamoDB Local: what the database itself spent on the calls a
+//! function made.
+//!
+//! A function pointed at the relay (`DYNAMODB_ENDPOINT`) sends its requests through it
+//! unchanged. For each HTTP exchange the relay records the time from the request's first byte
+//! reaching it to the response's last byte leaving DynamoDB Local: the database's part of the
+//! call, seen from the wire, without the SDK's or the function's. Its sum over a first request
+//! is what that request owed to the database, whatever number of calls it made.
+//!
+//! HTTP/1.1 without pipelining (the SDK's hyper client never pipelines), so a request starts
+//! whenever the client sends while no exchange is open, and ends with its response, framed by
+//! `Content-Length` (what DynamoDB Local sends) or chunked.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Relay {
+    /// `http://127.0.0.1:PORT`, for `DYNAMODB_ENDPOINT`.
+    pub endpoint: String,
+    exchanges: Arc<Mutex<Vec<Duration>>>,
+}
+
+impl Relay {
+    /// Listens on a free port and relays every connection to `upstream`. Its threads end with
+    /// their connections; the listener lives as long as the bench (a handful per run).
+    pub fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("the relay binds a port");
+        let endpoint = format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .expect("a bound listener has an address")
+        );
+        let exchanges = Arc::new(Mutex::new(Vec::new()));
+        let recorded = exchanges.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                // Connected before the first request arrives, so no exchange includes it.
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                relay_connection(client, server, recorded.clone());
+            }
+        });
+        Relay {
+            endpoint,
+            exchanges,
+        }
+    }
+
+    /// The exchanges completed so far, and forgets them.
+    pub fn take(&self) -> Vec<Duration> {
+        std::mem::take(&mut *self.exchanges.lock().expect("exchanges lock"))
+    }
+}
+
+fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Vec<Duration>>>) {
+    let open: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+    let (client_in, server_out) = (
+        client.try_clone().expect("a socket clones"),
+        server.try_clone().expect("a socket clones"),
+    );
+    let requests = open.clone();
+    std::thread::spawn(move || {
+        copy(client_in, server_out, |_| {
+            requests
+                .lock()
+                .expect("open lock")
+                .get_or_insert_with(Instant::now);
+        })
+    });
+    std::thread::spawn(move || {
+        let mut response = ResponseFramer::default();
+        copy(server, client, |bytes| {
+            if response.feed(bytes)
+                && let Some(started) = open.lock().expect("open lock").take()
+            {
+                recorded
+                    .lock()
+                    .expect("exchanges lock")
+                    .push(started.elapsed());
+            }
+        })
+    });
+}
+
+/// Copies `from` to `to`, telling `seen` about every chunk before forwarding it.
+fn copy(mut from: TcpStream, mut to: TcpStream, mut seen: impl FnMut(&[u8])) {
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                seen(&buffer[..n]);
+                if to.write_all(&buffer[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+/// Finds where each HTTP/1.1 response ends in a stream of bytes.
+#[derive(Default)]
+struct ResponseFramer {
+    head: Vec<u8>,
+    body: Option<Body>,
+}
+
+enum Body {
+    Length(usize),
+    /// Chunked: the bytes since the head, searched for the last chunk.
+    Chunked(Vec<u8>),
+}
+
+impl ResponseFramer {
+    /// Takes the next bytes; true when a response ended within them.
+    fn feed(&mut self, mut bytes: &[u8]) -> bool {
+        let mut ended = false;
+        while !bytes.is_empty() {
+            match &mut self.body {
+                None => {
+                    self.head.extend_from_slice(bytes);
+                    bytes = &[];
+                    let Some(end) = find(&self.head, b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let rest = self.head.split_off(end + 4);
+                    self.body = Some(body_of(&self.head));
+                    self.head.clear();
+                    // The rest of this read belongs to the body (and rarely beyond it).
+                    ended |= self.feed(&rest);
+                    if matches!(self.body, Some(Body::Length(0))) {
+                        self.body = None;
+                        ended = true;
+                    }
+                }
+                Some(Body::Length(left)) => {
+                    let taken = (*left).min(bytes.len());
+                    *left -= taken;
+                    bytes = &bytes[taken..];
+                    if *left == 0 {
+                        self.body = None;
+                        ended = true;
+                    }
+                }
+                Some(Body::Chunked(seen)) => {
+                    seen.extend_from_slice(bytes);
+                    bytes = &[];
+                    if seen.ends_with(b"\r\n0\r\n\r\n") || seen.as_slice() == b"0\r\n\r\n" {
+                        self.body = None;
+                        ended = true;
+                    }
+                }
+            }
+        }
+        ended
+    }
+}
+
+fn body_of(head: &[u8]) -> Body {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|line| line.strip_prefix(name).map(str::trim).map(str::to_owned))
+    };
+    if header("transfer-encoding:").is_some_and(|v| v.contains("chunked")) {
+        Body::Chunked(Vec::new())
+    } else {
+        Body::Length(
+            header("content-length:")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        )
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_end_after_their_content_length_however_the_bytes_arrive() {
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX: y\r\n\r\nhello";
+        for split in 1..response.len() {
+            let mut framer = ResponseFramer::default();
+            let (a, b) = response.split_at(split);
+            assert!(!framer.feed(a), "ended early at {split}");
+            assert!(framer.feed(b), "did not end at {split}");
+        }
+        let mut framer = ResponseFramer::default();
+        assert!(framer.feed(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"));
+        assert!(framer.feed(response), "a second response on the connection");
+    }
+
+    #[test]
+    fn chunked_responses_end_with_their_last_chunk() {
+        let mut framer = ResponseFramer::default();
+        assert!(!framer.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello"));
+        assert!(framer.feed(b"\r\n0\r\n\r\n"));
+    }
+
+    #[test]
+    fn the_relay_times_each_exchange_and_passes_bytes_through() {
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = upstream.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut socket, _) = upstream.accept().unwrap();
+            let mut buffer = [0u8; 64];
+            for _ in 0..2 {
+                let n = socket.read(&mut buffer).unwrap();
+                assert_eq!(&buffer[..n], b"ping");
+                std::thread::sleep(Duration::from_millis(20));
+                socket
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\npong")
+                    .unwrap();
+            }
+        });
+        let relay = Relay::start(address);
+        let mut client = TcpStream::connect(relay.endpoint.trim_start_matches("http://")).unwrap();
+        for _ in 0..2 {
+            client.write_all(b"ping").unwrap();
+            let mut answer = Vec::new();
+            while !answer.ends_with(b"pong") {
+                let mut buffer = [0u8; 64];
+                let n = client.read(&mut buffer).unwrap();
+                answer.extend_from_slice(&buffer[..n]);
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut exchanges = Vec::new();
+        while exchanges.len() < 2 && Instant::now() < deadline {
+            exchanges.extend(relay.take());
+        }
+        assert_eq!(exchanges.len(), 2);
+        assert!(exchanges.iter().all(|d| *d >= Duration::from_millis(20)));
+    }
+}
