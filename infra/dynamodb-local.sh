@@ -6,6 +6,8 @@
 #   infra/dynamodb-local.sh stop PIDFILE
 #   infra/dynamodb-local.sh free-port
 #
+# DYNAMODB_LOCAL_JAVA_OPTS adds JVM options (make bench uses it to keep the JIT quiet).
+#
 # It ships in the npm package amplify-dynamodb-simulator (DynamoDBLocal.jar under emulator/).
 # The package's own emulator/sha256 does not hash the jar, so the tarball is checked against
 # the registry's dist.integrity for this exact version, pinned below.
@@ -85,7 +87,7 @@ start() {
   # -sharedDb: one database whatever the credentials/region a client signs with.
   # -disableTelemetry: this emulator must not phone home.
   # Run it from the pidfile's folder: it writes a metadata file into its working directory.
-  (cd "$(dirname "$pidfile")" && exec nohup java -Xmx1g -Djava.library.path="$CACHE_DIR/DynamoDBLocal_lib" -jar "$CACHE_DIR/DynamoDBLocal.jar" \
+  (cd "$(dirname "$pidfile")" && exec nohup java -Xmx1g ${DYNAMODB_LOCAL_JAVA_OPTS:-} -Djava.library.path="$CACHE_DIR/DynamoDBLocal_lib" -jar "$CACHE_DIR/DynamoDBLocal.jar" \
     -port "$port" -sharedDb -disableTelemetry "${storage_args[@]}") >"$log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 150); do

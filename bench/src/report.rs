@@ -372,7 +372,10 @@ pub fn write(run: &Run) -> Outcome {
          **Method.** Each function's release binary (native x86_64, the workspace's release profile) \
          runs under the bench's own Lambda Runtime API emulator (`bench/src/emulator.rs`) with Lambda's \
          environment variables and `RUST_LOG=warn`, against DynamoDB Local, with real API Gateway \
-         HTTP API (v2) events. One process at a time, never two.\n\n\
+         HTTP API (v2) events. One process at a time, never two. DynamoDB Local's JVM runs with its quick \
+         compiler only (`-XX:TieredStopAtLevel=1`): its optimising compiler's threads otherwise took a quarter of \
+         this 2-core machine's CPU during a run, beside the process being timed; before each function's cold \
+         starts the harness waits for the machine to be idle.\n\n\
          - **init**: spawn → the first `GET /runtime/invocation/next` (everything `main` does before serving).\n\
          - **cold**: spawn → the first response posted (init plus the first request, with its first DynamoDB call \
            on a new connection). {cold} cold starts per subject, each a new process.\n\
