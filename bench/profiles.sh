@@ -49,7 +49,8 @@ CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PRO
 
 port=$(infra/dynamodb-local.sh free-port)
 pidfile=.local/dynamodb-profiles-$port.pid
-infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
+# The JVM as make bench runs it (bench/run.sh says why).
+DYNAMODB_LOCAL_JAVA_OPTS=-XX:TieredStopAtLevel=1 infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
 trap 'infra/dynamodb-local.sh stop "$pidfile"' EXIT
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 BENCH_PROFILES=$(IFS=';'; echo "${entries[*]}") target/bench-harness/release/bench
