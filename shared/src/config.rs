@@ -1,16 +1,18 @@
 //! Settings, read once at init from the environment. A missing or weak value stops the function
 //! before it serves anything, with a message that names the variable.
 
-use std::fmt;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Secrets shorter than this are refused: HS256 wants at least a 256-bit key (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
 
-#[derive(Clone)]
+/// `Debug` shows the signing keys as `[REDACTED]`; `TokenKeys` and `CursorKey` read them through
+/// `expose_secret`, once, at init.
+#[derive(Clone, Debug)]
 pub struct Config {
     pub table_name: String,
-    pub jwt_secret: Secret,
-    pub refresh_token_secret: Secret,
+    pub jwt_secret: SecretString,
+    pub refresh_token_secret: SecretString,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     /// Set locally (DynamoDB Local); absent in AWS, where the SDK finds the regional endpoint.
@@ -35,37 +37,6 @@ impl Default for LoginLimits {
             per_ip: 20,
             window_secs: 15 * 60,
         }
-    }
-}
-
-/// A secret value whose `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("table_name", &self.table_name)
-            .field("jwt_issuer", &self.jwt_issuer)
-            .field("jwt_audience", &self.jwt_audience)
-            .field("dynamodb_endpoint", &self.dynamodb_endpoint)
-            .field("login_limits", &self.login_limits)
-            .finish_non_exhaustive()
     }
 }
 
@@ -99,7 +70,7 @@ impl Config {
             if value.len() < MIN_SECRET_BYTES {
                 return Err(ConfigError::WeakSecret(name));
             }
-            Ok(Secret(value))
+            Ok(SecretString::from(value))
         };
         let defaults = LoginLimits::default();
         let config = Self {
@@ -116,7 +87,7 @@ impl Config {
                     .into(),
             },
         };
-        if config.jwt_secret == config.refresh_token_secret {
+        if config.jwt_secret.expose_secret() == config.refresh_token_secret.expose_secret() {
             return Err(ConfigError::SameSecrets);
         }
         Ok(config)

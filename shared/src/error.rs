@@ -1,6 +1,6 @@
 //! The one error type every handler returns, and the one place it becomes an HTTP response.
 //!
-//! Each variant is a code of the contract (`../shared/API.md`, "Envelope"); its status, code and
+//! Each variant is a code of the contract (`docs/API.md`, "Errors"); its status, code and
 //! client-facing message are decided here and nowhere else. Internal causes are kept as a source
 //! chain for the log and never reach the client.
 

@@ -16,3 +16,6 @@ pub mod test_support;
 
 pub use app::App;
 pub use error::{AppError, FieldError};
+/// Passwords, hashes, tokens and keys are `secrecy` secrets; callers read one through this trait,
+/// so every place that uses a secret's value says so.
+pub use secrecy::ExposeSecret;

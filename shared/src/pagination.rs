@@ -4,6 +4,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 
 use crate::config::Config;
@@ -16,22 +17,23 @@ type HmacSha256 = Hmac<Sha256>;
 const TAG_LEN: usize = 16;
 
 pub struct CursorKey {
-    key: Vec<u8>,
+    key: SecretSlice<u8>,
 }
 
 impl CursorKey {
     /// Derived from the access-token secret with its own label, so the two never share a key.
     pub fn new(config: &Config) -> Self {
-        let mut mac = HmacSha256::new_from_slice(config.jwt_secret.expose())
+        let mut mac = HmacSha256::new_from_slice(config.jwt_secret.expose_secret().as_bytes())
             .expect("HMAC takes any key length");
         mac.update(b"list-cursor-key-v1");
         Self {
-            key: mac.finalize().into_bytes().to_vec(),
+            key: mac.finalize().into_bytes().to_vec().into(),
         }
     }
 
     fn tag(&self, user: &UserId, last: &OrderId) -> Vec<u8> {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = HmacSha256::new_from_slice(self.key.expose_secret())
+            .expect("HMAC takes any key length");
         mac.update(format!("{user}|{last}").as_bytes());
         mac.finalize().into_bytes()[..TAG_LEN].to_vec()
     }
@@ -56,7 +58,8 @@ impl CursorKey {
             .ok()
             .and_then(OrderId::parse)
             .ok_or_else(invalid)?;
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = HmacSha256::new_from_slice(self.key.expose_secret())
+            .expect("HMAC takes any key length");
         mac.update(format!("{user}|{last}").as_bytes());
         mac.verify_truncated_left(tag).map_err(|_| invalid())?;
         Ok(last)

@@ -122,8 +122,5 @@ async fn price(app: &App, user: &UserId, request: &OrderRequest) -> Result<Order
 }
 
 fn hex_sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(text.as_bytes()))
 }

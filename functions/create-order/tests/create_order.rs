@@ -49,7 +49,7 @@ async fn places_an_order_priced_from_the_stored_products() {
     assert_eq!(app.stock_of(&tea.id).await, 8);
     assert_eq!(app.stock_of(&cup.id).await, 0);
     let stored = app
-        .app
+        .direct
         .store
         .find_order(&OrderId::parse(id).unwrap())
         .await
@@ -162,7 +162,7 @@ async fn a_short_line_cancels_every_line() {
     );
     assert_eq!(app.stock_of(&cup.id).await, 1);
     let listed = app
-        .app
+        .direct
         .store
         .list_orders(&ada.id, 10, None)
         .await
@@ -208,7 +208,7 @@ async fn forty_buyers_for_ten_units_sell_exactly_ten() {
     let mut units = 0;
     for buyer in &buyers {
         let (orders, more) = app
-            .app
+            .direct
             .store
             .list_orders(&buyer.id, 100, None)
             .await

@@ -8,25 +8,10 @@
 use lambda_http::Request;
 use serde::Serialize;
 use shared::auth::{TokenPair, start_session};
-use shared::domain::{
-    Email, LoginPassword, Password, PasswordHash, User, UserId, UserRecord, unix_now,
-};
+use shared::domain::{Email, LoginPassword, Password, User, UserId, UserRecord, unix_now};
 use shared::http::{ApiResponse, JsonBody, source_ip};
 use shared::store::LoginWindow;
 use shared::{App, AppError};
-
-/// Login's dependencies: the app, and the dummy hash, both ready at init.
-pub struct Login {
-    pub app: App,
-    dummy_hash: PasswordHash,
-}
-
-impl Login {
-    pub async fn init(app: App) -> Result<Self, AppError> {
-        let dummy_hash = app.passwords.dummy_hash();
-        Ok(Self { app, dummy_hash })
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct LoginResponse {
@@ -36,8 +21,7 @@ struct LoginResponse {
 }
 
 #[tracing::instrument(name = "login", skip_all)]
-pub async fn handle(login: &Login, req: Request) -> Result<ApiResponse, AppError> {
-    let app = &login.app;
+pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let (email, password) = parse(&req)?;
     let ip = source_ip(&req);
     let limits = app.config.login_limits;
@@ -56,9 +40,9 @@ pub async fn handle(login: &Login, req: Request) -> Result<ApiResponse, AppError
         .store
         .find_user(&lookup.user_id.unwrap_or_else(UserId::new))
         .await?;
-    let hash = record
-        .as_ref()
-        .map_or(&login.dummy_hash, |r| &r.password_hash);
+    // An unknown email is verified against the dummy hash: the same argon2id work either way.
+    let dummy = app.passwords.dummy_hash();
+    let hash = record.as_ref().map_or(&dummy, |r| &r.password_hash);
     let matches = app.passwords.verify(&password, hash).await?;
     let Some(record) = record.filter(|_| matches) else {
         app.store.record_login_failure(&email, &ip, window).await?;

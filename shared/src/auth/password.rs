@@ -6,6 +6,7 @@ use argon2::{
         self, Output, ParamsString, PasswordHash as PhcHash, Salt, SaltString, rand_core::OsRng,
     },
 };
+use secrecy::ExposeSecret;
 
 use crate::domain::{Password, PasswordHash};
 use crate::error::AppError;
@@ -26,9 +27,9 @@ const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$ubZ7Z9GMswo31ivsTwoI6A$B
 /// Its 19 MiB of working memory is allocated once and reused by every hash. Left to the
 /// `argon2` crate, each hash allocates and frees 19 MiB, on whichever blocking-pool thread
 /// runs it; glibc keeps those in per-thread arenas and splits the freed blocks for small
-/// allocations, so a warm login process grew to 238 MiB and create-user to 427 MiB of RSS
-/// (`make bench`). Reused, peak RSS stays near 30 MiB and no hash pays the page faults of
-/// fresh memory. A Lambda process serves one request at a time, so the lock is never
+/// allocations, so a warm process's RSS grew many times over (bench/notes.md, "argon2id
+/// working memory"). Reused, peak RSS stays flat and no hash pays the page faults of fresh
+/// memory. A Lambda process serves one request at a time, so the lock is never
 /// contended there; where it is (tests, `cargo lambda watch`), hashes take turns.
 #[derive(Clone, Default)]
 pub struct PasswordHasher {
@@ -49,7 +50,7 @@ impl PasswordHasher {
             let salt = SaltString::generate(&mut OsRng);
             let current = (Algorithm::Argon2id, Version::V0x13, hasher.argon2.params());
             hasher
-                .phc(current, password.expose().as_bytes(), salt.as_salt())
+                .phc(current, password.expose_secret().as_bytes(), salt.as_salt())
                 .map(|hash| PasswordHash::from_phc(hash.to_string()))
                 .map_err(|error| AppError::internal(error.to_string()))
         })
@@ -89,7 +90,8 @@ impl PasswordHasher {
     /// The hash login verifies an unknown email's password against, so that path costs the
     /// same argon2id work as a known email. It was made once, from a random password nobody
     /// kept, at today's parameters (a test fails when they change), and lives in the binary:
-    /// hashing it at init would add ~45 ms of CPU to every cold start of login.
+    /// hashing it at init would add a whole hash to every cold start of login (bench/notes.md,
+    /// "Login's dummy hash").
     pub fn dummy_hash(&self) -> PasswordHash {
         PasswordHash::from_phc(DUMMY_PHC.to_owned())
     }
@@ -97,7 +99,7 @@ impl PasswordHasher {
     /// Whether `hash` was made with weaker settings than the current ones (another algorithm
     /// or version, or lower memory, time or parallelism), so it should be replaced.
     pub fn needs_rehash(&self, hash: &PasswordHash) -> bool {
-        let Ok(parsed) = PhcHash::new(hash.as_phc()) else {
+        let Ok(parsed) = PhcHash::new(hash.expose_secret()) else {
             return true;
         };
         let Ok(params) = argon2::Params::try_from(&parsed) else {
@@ -119,7 +121,7 @@ impl PasswordHasher {
         let hash = hash.clone();
         tokio::task::spawn_blocking(move || {
             let malformed = |e: password_hash::Error| AppError::internal(e.to_string());
-            let stored = PhcHash::new(hash.as_phc()).map_err(malformed)?;
+            let stored = PhcHash::new(hash.expose_secret()).map_err(malformed)?;
             let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
                 return Err(AppError::internal(
                     "stored password hash lacks salt or output",
@@ -143,7 +145,7 @@ impl PasswordHasher {
             let computed = hasher
                 .phc(
                     (algorithm, version, &params),
-                    password.expose().as_bytes(),
+                    password.expose_secret().as_bytes(),
                     salt,
                 )
                 .map_err(malformed)?;
@@ -169,9 +171,10 @@ mod tests {
         let hasher = PasswordHasher::new();
         let hash = hasher.hash(&password("correct horse")).await.unwrap();
         assert!(
-            hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            hash.expose_secret()
+                .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{:?}",
-            hash.as_phc()
+            hash.expose_secret()
         );
         assert!(
             hasher
@@ -193,7 +196,7 @@ mod tests {
         let hasher = PasswordHasher::new();
         // Ours verifies with the crate's verifier...
         let ours = hasher.hash(&password("correct horse")).await.unwrap();
-        let parsed = PhcHash::new(ours.as_phc()).unwrap();
+        let parsed = PhcHash::new(ours.expose_secret()).unwrap();
         assert!(
             Argon2::default()
                 .verify_password(b"correct horse", &parsed)
@@ -335,7 +338,7 @@ mod tests {
         let hasher = PasswordHasher::new();
         let a = hasher.hash(&password("same password")).await.unwrap();
         let b = hasher.hash(&password("same password")).await.unwrap();
-        assert_ne!(a, b);
+        assert_ne!(a.expose_secret(), b.expose_secret());
     }
 
     #[tokio::test]

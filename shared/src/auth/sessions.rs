@@ -2,9 +2,8 @@
 //! Presenting a token that was already rotated revokes the family (RFC 9700 §4.14.2): the
 //! thief's and the victim's newest token both stop working, and the user logs in again.
 
-use std::fmt;
-
-use serde::Serialize;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::App;
@@ -13,26 +12,27 @@ use crate::domain::{FamilyId, FromJsonField, User, UserId, UserRecord, json_stri
 use crate::error::AppError;
 use crate::store::{NewSession, Presented};
 
-/// The tokens login and refresh answer with. `Debug` hides them.
-#[derive(Serialize)]
+/// The tokens login and refresh answer with. Serialized into the response body (the one place
+/// they are meant to go); `Debug` shows them as `[REDACTED]`.
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenPair {
-    pub access_token: String,
-    pub refresh_token: String,
+    #[serde(serialize_with = "exposed")]
+    pub access_token: SecretString,
+    #[serde(serialize_with = "exposed")]
+    pub refresh_token: SecretString,
     pub token_type: &'static str,
     pub expires_in: u64,
 }
 
-impl fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenPair")
-            .field("expires_in", &self.expires_in)
-            .finish_non_exhaustive()
-    }
+/// Writes a secret's value: for the response that hands a token to its owner.
+fn exposed<S: Serializer>(secret: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose_secret())
 }
 
 /// A refresh token as sent in a body: a non-empty string of sane length. `Debug` hides it.
-pub struct RefreshToken(String);
+#[derive(Debug)]
+pub struct RefreshToken(SecretString);
 
 /// Far above any token we issue (~400 bytes); refuses junk before it is decoded.
 const MAX_TOKEN_LEN: usize = 4096;
@@ -55,25 +55,16 @@ impl FromJsonField for RefreshToken {
         if token.len() > MAX_TOKEN_LEN {
             return Err(format!("must be at most {MAX_TOKEN_LEN} characters"));
         }
-        Ok(Self(token))
-    }
-}
-
-impl fmt::Debug for RefreshToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RefreshToken(***)")
+        Ok(Self(token.into()))
     }
 }
 
 /// What the store keeps of a token: SHA-256 of its random `jti`, never the token itself.
 pub(crate) fn digest(claims: &RefreshClaims) -> String {
-    Sha256::digest(claims.jti.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(claims.jti.as_bytes()))
 }
 
-fn pair(app: &App, user: &User, refresh: String) -> Result<TokenPair, AppError> {
+fn pair(app: &App, user: &User, refresh: SecretString) -> Result<TokenPair, AppError> {
     let access = app.tokens.issue_access(user)?;
     Ok(TokenPair {
         access_token: access.token,
@@ -107,7 +98,7 @@ pub async fn start_session(app: &App, record: &UserRecord) -> Result<TokenPair, 
 /// with the user's current roles. A family begun before the user's last password change, or
 /// whose user is gone, is revoked instead.
 pub async fn refresh_session(app: &App, presented: &RefreshToken) -> Result<TokenPair, AppError> {
-    let claims = app.tokens.verify_refresh(&presented.0)?;
+    let claims = app.tokens.verify_refresh(presented.0.expose_secret())?;
     let (family, user_id) = ids(&claims)?;
     let (next, next_claims) = app
         .tokens
@@ -135,7 +126,7 @@ pub async fn refresh_session(app: &App, presented: &RefreshToken) -> Result<Toke
 
 /// Logout: revokes the family of a current token.
 pub async fn end_session(app: &App, presented: &RefreshToken) -> Result<(), AppError> {
-    let claims = app.tokens.verify_refresh(&presented.0)?;
+    let claims = app.tokens.verify_refresh(presented.0.expose_secret())?;
     let (family, _) = ids(&claims)?;
     match app
         .store
@@ -190,5 +181,9 @@ mod tests {
             expires_in: 900,
         };
         assert!(!format!("{pair:?}").contains("secret"));
+        // ... yet the response carries them.
+        let body = serde_json::to_value(&pair).unwrap();
+        assert_eq!(body["accessToken"], "secret-a");
+        assert_eq!(body["refreshToken"], "secret-r");
     }
 }

@@ -1,6 +1,5 @@
-use std::fmt;
-
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::config::Config;
@@ -53,19 +52,11 @@ pub struct RefreshClaims {
     pub typ: TokenKind,
 }
 
-/// A signed token and how long it lives. `Debug` hides the token itself.
+/// A signed token and how long it lives. `Debug` shows the token as `[REDACTED]`.
+#[derive(Debug)]
 pub struct IssuedToken {
-    pub token: String,
+    pub token: SecretString,
     pub expires_in: u64,
-}
-
-impl fmt::Debug for IssuedToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IssuedToken")
-            .field("token", &"***")
-            .field("expires_in", &self.expires_in)
-            .finish()
-    }
 }
 
 /// One key and its verification rules, for one kind of token.
@@ -92,8 +83,9 @@ impl KindKeys {
 }
 
 impl KindKeys {
-    fn sign(&self, claims: &impl Serialize) -> Result<String, AppError> {
+    fn sign(&self, claims: &impl Serialize) -> Result<SecretString, AppError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map(SecretString::from)
             .map_err(AppError::internal)
     }
 
@@ -144,8 +136,11 @@ pub struct TokenKeys {
 impl TokenKeys {
     pub fn new(config: &Config) -> Self {
         Self {
-            access: KindKeys::new(config.jwt_secret.expose(), config),
-            refresh: KindKeys::new(config.refresh_token_secret.expose(), config),
+            access: KindKeys::new(config.jwt_secret.expose_secret().as_bytes(), config),
+            refresh: KindKeys::new(
+                config.refresh_token_secret.expose_secret().as_bytes(),
+                config,
+            ),
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
         }
@@ -165,9 +160,8 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().to_string(),
             typ: TokenKind::Access,
         };
-        let token = self.access.sign(&claims)?;
         Ok(IssuedToken {
-            token,
+            token: self.access.sign(&claims)?,
             expires_in: ACCESS_TOKEN_TTL_SECS,
         })
     }
@@ -191,10 +185,9 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().to_string(),
             typ: TokenKind::Refresh,
         };
-        let token = self.refresh.sign(&claims)?;
         Ok((
             IssuedToken {
-                token,
+                token: self.refresh.sign(&claims)?,
                 expires_in: REFRESH_TOKEN_TTL_SECS,
             },
             claims,
@@ -281,12 +274,12 @@ mod tests {
         let user = user();
         let issued = keys.issue_access(&user).unwrap();
         assert_eq!(issued.expires_in, 900);
-        let claims = keys.verify_access(&issued.token).unwrap();
+        let claims = keys.verify_access(issued.token.expose_secret()).unwrap();
         assert_eq!(claims.sub, user.id.to_string());
         assert_eq!(claims.roles, vec![Role::User]);
         assert_eq!(claims.exp - claims.iat, 900);
         assert_eq!(claims.typ, TokenKind::Access);
-        assert!(!format!("{issued:?}").contains(&issued.token));
+        assert!(!format!("{issued:?}").contains(issued.token.expose_secret()));
     }
 
     #[test]
@@ -347,12 +340,17 @@ mod tests {
             .issue_refresh(&user.id.to_string(), "family-1", 1)
             .unwrap();
         assert_eq!(refresh.expires_in, 7 * 24 * 3600);
-        let verified = keys.verify_refresh(&refresh.token).unwrap();
+        let verified = keys.verify_refresh(refresh.token.expose_secret()).unwrap();
         assert_eq!(verified, claims);
         assert_eq!(verified.fam, "family-1");
         // Neither kind passes as the other: different keys and a different `typ`.
-        assert!(refused(&keys, &refresh.token));
-        let access = keys.issue_access(&user).unwrap().token;
+        assert!(refused(&keys, refresh.token.expose_secret()));
+        let access = keys
+            .issue_access(&user)
+            .unwrap()
+            .token
+            .expose_secret()
+            .to_owned();
         assert_eq!(
             keys.verify_refresh(&access).unwrap_err().code(),
             "INVALID_REFRESH_TOKEN"
@@ -388,7 +386,12 @@ mod tests {
     #[test]
     fn refuses_a_tampered_payload_and_garbage() {
         let keys = TokenKeys::new(&config());
-        let token = keys.issue_access(&user()).unwrap().token;
+        let token = keys
+            .issue_access(&user())
+            .unwrap()
+            .token
+            .expose_secret()
+            .to_owned();
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         let mut claims: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();

@@ -47,10 +47,10 @@ impl Email {
 /// 1–63 letters, digits and inner hyphens, with `validator`'s length limits.
 ///
 /// Why not `validator` alone: it checks with regexes compiled on first use, and compiling
-/// the domain regex (bounded repeats expand into a large automaton) cost most of a
-/// millisecond of the first request of every new process that reads a user (get-user's
-/// cold start minus its init: 5.4 ms before, 4.6 ms after, `make bench`). This accepts only what `validator` accepts (a property test
-/// holds it to that); the rest, IDN domains and IP literals, still goes to `validator`.
+/// the domain regex (bounded repeats expand into a large automaton) slowed the first request
+/// of every new process that reads a user (bench/notes.md, "Email check"). This accepts only
+/// what `validator` accepts (a property test holds it to that); the rest, IDN domains and IP
+/// literals, still goes to `validator`.
 fn is_plain_address(address: &str) -> bool {
     let Some((local, domain)) = address.rsplit_once('@') else {
         return false;

@@ -1,11 +1,11 @@
-use std::fmt;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{FromJsonField, char_len, json_string};
 
-/// A plaintext password from a request. It is never printed: `Debug` is redacted and it has no
-/// `Display` or `Serialize`.
-#[derive(Clone)]
-pub struct Password(String);
+/// A plaintext password from a request. It is never printed: `Debug` shows `[REDACTED]`, there
+/// is no `Display` or `Serialize`, and the hasher reads it through `expose_secret`.
+#[derive(Clone, Debug)]
+pub struct Password(SecretString);
 
 const MIN_LEN: usize = 8;
 const MAX_LEN: usize = 128;
@@ -21,11 +21,13 @@ impl Password {
         if len > MAX_LEN {
             return Err(format!("must be at most {MAX_LEN} characters"));
         }
-        Ok(Self(raw))
+        Ok(Self(raw.into()))
     }
+}
 
-    pub fn expose(&self) -> &str {
-        &self.0
+impl ExposeSecret<str> for Password {
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
     }
 }
 
@@ -43,7 +45,7 @@ impl FromJsonField for LoginPassword {
         if char_len(&raw) > MAX_LEN {
             return Err(format!("must be at most {MAX_LEN} characters"));
         }
-        Ok(Self(Password(raw)))
+        Ok(Self(Password(raw.into())))
     }
 }
 
@@ -53,29 +55,21 @@ impl FromJsonField for Password {
     }
 }
 
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
-/// An argon2id hash as a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`). Redacted in
-/// `Debug`; never part of a response.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PasswordHash(String);
+/// An argon2id hash as a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`), read through
+/// `expose_secret` by the store and the verifier only. Redacted in `Debug`; never part of a
+/// response. No `PartialEq`: hashes are verified, never compared.
+#[derive(Clone, Debug)]
+pub struct PasswordHash(SecretString);
 
 impl PasswordHash {
     pub fn from_phc(phc: String) -> Self {
-        Self(phc)
-    }
-    pub fn as_phc(&self) -> &str {
-        &self.0
+        Self(phc.into())
     }
 }
 
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordHash(***)")
+impl ExposeSecret<str> for PasswordHash {
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
     }
 }
 
@@ -88,9 +82,9 @@ mod tests {
         assert!(Password::parse("short".into()).is_err());
         assert!(Password::parse("ééééééé".into()).is_err(), "7 characters");
         let eight = Password::parse("éééééééé".into()).unwrap();
-        assert_eq!(eight.expose(), "éééééééé");
+        assert_eq!(eight.expose_secret(), "éééééééé");
         let spaced = Password::parse("  padded pass  ".into()).unwrap();
-        assert_eq!(spaced.expose(), "  padded pass  ", "never trimmed");
+        assert_eq!(spaced.expose_secret(), "  padded pass  ", "never trimmed");
         assert!(Password::parse("x".repeat(128)).is_ok());
         assert_eq!(
             Password::parse("x".repeat(129)).unwrap_err(),

@@ -18,10 +18,10 @@ const MAX_ATTEMPTS: u32 = 3;
 /// Services Root CA G2, the set AWS names for its service endpoints (Amazon Trust Services).
 ///
 /// Why not the system's store, the SDK's default: it reads and parses every certificate the
-/// OS has (about 150, twice: the bundle and the hashed directory) at init, which was 3.5 ms of
-/// a 5.3 ms cold init (strace of `make bench`'s health function). Five certificates parse in
-/// microseconds, and trusting only the CAs that can sign AWS endpoints narrows who can
-/// impersonate DynamoDB. A TLS-intercepting proxy would need its CA added here.
+/// OS has (the bundle and the hashed directory) at init, most of a cold init (bench/notes.md,
+/// "Trust store"); five certificates are quick to parse. Trusting only the CAs that can sign
+/// AWS endpoints also narrows who can impersonate DynamoDB. A TLS-intercepting proxy would
+/// need its CA added here.
 const AWS_ROOT_CAS: &[u8] = include_bytes!("aws-root-cas.pem");
 
 /// The SDK's default HTTPS client (hyper, rustls on aws-lc, proxy settings from the

@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 
-use super::Store;
-use super::keys::Key;
+use super::{Store, keys};
 use crate::error::AppError;
 
 /// A health check answers fast or not at all: a load balancer or monitor must not hang on it.
@@ -15,14 +14,10 @@ impl Store {
     /// A strongly consistent read of a key that never exists: cheap, and it proves the table
     /// answers (a missing table or an unreachable endpoint fails it).
     pub async fn ping(&self) -> Result<(), AppError> {
-        let probe = Key {
-            pk: "HEALTH".to_owned(),
-            sk: "HEALTH".to_owned(),
-        };
         self.client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(probe.to_attributes()))
+            .set_key(Some(keys::health_probe().to_attributes()))
             .consistent_read(true)
             .customize()
             .config_override(

@@ -12,24 +12,17 @@
 //! | an order's idempotency record       | `pk = IDEMPOTENCY#<user id>#<key>`, `sk = IDEMPOTENCY` |
 //! | failed logins of an email, a window | `pk = LOGINFAIL#EMAIL#<lower-cased email>`, `sk = WINDOW#<n>` |
 //! | failed logins of an IP, a window    | `pk = LOGINFAIL#IP#<ip>`, `sk = WINDOW#<n>`   |
+//! | the health probe (never written)    | `pk = HEALTH`, `sk = HEALTH`                  |
 //!
-//! Every item carries `type` (what it is) and, where it expires, `expiresAt` (epoch seconds,
-//! the table's TTL attribute). The table also has `gsi1` (`gsi1pk`, `gsi1sk`) for the "all of
-//! one user's …" patterns that later aggregates use.
+//! The `gsi1` keys serve the "all of one user's …" patterns. What each item holds besides its
+//! keys is in `attrs.rs`.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::attrs::{GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::{Email, FamilyId, IdempotencyKey, OrderId, ProductId, UserId};
-
-pub const PK: &str = "pk";
-pub const SK: &str = "sk";
-pub const TYPE: &str = "type";
-pub const EXPIRES_AT: &str = "expiresAt";
-pub const GSI1: &str = "gsi1";
-pub const GSI1_PK: &str = "gsi1pk";
-pub const GSI1_SK: &str = "gsi1sk";
 
 /// A primary key: partition and sort key values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +37,14 @@ impl Key {
         HashMap::from([
             (PK.to_owned(), AttributeValue::S(self.pk.clone())),
             (SK.to_owned(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+
+    /// The key as the `gsi1` attributes of an item listed there.
+    pub fn to_index_attributes(&self) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            (GSI1_PK.to_owned(), AttributeValue::S(self.pk.clone())),
+            (GSI1_SK.to_owned(), AttributeValue::S(self.sk.clone())),
         ])
     }
 }
@@ -132,15 +133,12 @@ pub fn login_failures_of_ip(ip: &str, window: u64) -> Key {
     }
 }
 
-/// Item types, stored in `type`.
-pub mod item_type {
-    pub const USER: &str = "user";
-    pub const EMAIL_CLAIM: &str = "emailClaim";
-    pub const SESSION: &str = "session";
-    pub const LOGIN_FAILURES: &str = "loginFailures";
-    pub const PRODUCT: &str = "product";
-    pub const ORDER: &str = "order";
-    pub const IDEMPOTENCY: &str = "idempotency";
+/// What the health probe reads: a key nothing writes, so the read is cheap and finds nothing.
+pub fn health_probe() -> Key {
+    Key {
+        pk: "HEALTH".to_owned(),
+        sk: "HEALTH".to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! (`window = now / window_secs`), expired by TTL. Login reads both, with the email claim, in
 //! one batch read.
 
+use super::attrs::{COUNT, EXPIRES_AT, PK, SK, TYPE, USER_ID, item_type};
 use super::item::{ItemReader, n, s};
-use super::keys::{self, EXPIRES_AT, Key, TYPE, item_type};
+use super::keys::{self, Key};
 use super::{Store, sdk_error};
 use crate::config::LoginLimits;
 use crate::domain::{Email, UserId};
@@ -58,18 +59,18 @@ impl Store {
             .await?;
         let find = |key: &Key| {
             items.iter().find(|item| {
-                item.get(keys::PK).and_then(|v| v.as_s().ok()) == Some(&key.pk)
-                    && item.get(keys::SK).and_then(|v| v.as_s().ok()) == Some(&key.sk)
+                item.get(PK).and_then(|v| v.as_s().ok()) == Some(&key.pk)
+                    && item.get(SK).and_then(|v| v.as_s().ok()) == Some(&key.sk)
             })
         };
         let count = |key: &Key| -> Result<u32, AppError> {
             find(key).map_or(Ok(0), |item| {
-                ItemReader::new(item, item_type::LOGIN_FAILURES).number("count")
+                ItemReader::new(item, item_type::LOGIN_FAILURES).number(COUNT)
             })
         };
         let user_id = find(&claim)
             .map(|item| {
-                ItemReader::new(item, item_type::EMAIL_CLAIM).parsed("userId", UserId::parse)
+                ItemReader::new(item, item_type::EMAIL_CLAIM).parsed(USER_ID, UserId::parse)
             })
             .transpose()?;
         Ok(LoginLookup {
@@ -103,7 +104,7 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(key.to_attributes()))
             .update_expression("ADD #count :one SET #type = :type, #expiresAt = :expiresAt")
-            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#count", COUNT)
             .expression_attribute_names("#type", TYPE)
             .expression_attribute_names("#expiresAt", EXPIRES_AT)
             .expression_attribute_values(":one", n(1))

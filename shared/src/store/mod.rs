@@ -1,9 +1,11 @@
 //! Everything that touches DynamoDB. Handlers and services call the named access methods on
-//! `Store` (one module per aggregate); only `keys` knows how items are keyed.
+//! `Store` (one module per aggregate); only `keys` knows how items are keyed, and only `attrs`
+//! names what they hold.
 //!
 //! There is no repository trait: tests run against DynamoDB Local, so the DynamoDB store is the
 //! only implementation there will be, and a trait with one implementation is ceremony.
 
+pub mod attrs;
 mod client;
 mod errors;
 mod health;

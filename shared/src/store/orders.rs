@@ -10,16 +10,19 @@ use aws_sdk_dynamodb::{
 };
 use sha2::{Digest, Sha256};
 
+use super::attrs::{
+    CREATED_AT, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, ID, ITEMS, ORDER_ID, PK, REQUEST_DIGEST,
+    STATUS, STOCK, TOTAL_CENTS, TYPE, USER_ID, item_type, line, order_status,
+};
 use super::item::{Item, ItemReader, n, s};
-use super::keys::{self, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, SK, TYPE, item_type};
-use super::products::STOCK;
-use super::transaction::{Cancellation, cancellation, put_new};
+use super::keys;
+use super::transaction::{Cancellation, Transaction, put_new};
 use super::{Store, sdk_error};
 use crate::domain::{
     IdempotencyKey, Order, OrderId, OrderLine, OrderStatus, PriceCents, ProductId, Quantity,
     Timestamp, UserId,
 };
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 
 /// Idempotency records live a day (the contract's window).
 pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 60 * 60;
@@ -57,6 +60,17 @@ impl From<AppError> for PlaceOrderError {
     }
 }
 
+/// The actions of the order transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OrderAction {
+    /// Puts the order, if the id is new.
+    Order,
+    /// Puts the idempotency record, if the key is new.
+    IdempotencyRecord,
+    /// Takes the stock of order line `line` (its index in `items`), if enough is left.
+    Stock { line: usize },
+}
+
 impl Store {
     /// One `TransactWriteItems`: the order, its idempotency record if any, and for each line a
     /// decrement of the product's stock on condition `stock >= quantity`. Either all of it
@@ -66,27 +80,15 @@ impl Store {
         order: &Order,
         claim: Option<&IdempotencyClaim>,
     ) -> Result<(), PlaceOrderError> {
-        let mut actions = vec![put_new(&self.table, order_item(order))?];
-        if let Some(claim) = claim {
-            actions.push(put_new(
-                &self.table,
-                idempotency_item(&order.user_id, &order.id, claim),
-            )?);
-        }
-        let first_line = actions.len();
-        for line in &order.items {
-            actions.push(take_stock(&self.table, &line.product_id, line.quantity)?);
-        }
+        let transaction = order_transaction(&self.table, order, claim)?;
         // Lets the SDK's own retries of this request be recognised by DynamoDB as one request.
         let token = claim.map(|claim| client_request_token(&order.user_id, &claim.key));
 
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(actions.clone()))
+            let result = transaction
+                .request(&self.client)
                 .set_client_request_token(token.clone())
                 .send()
                 .await;
@@ -94,26 +96,9 @@ impl Store {
             if is_idempotent_parameter_mismatch(&error) {
                 return Err(PlaceOrderError::KeyTaken);
             }
-            match cancellation(&error) {
+            match transaction.cancellation(&error) {
                 Some(Cancellation::ConditionFailed(failed)) => {
-                    if claim.is_some() && failed.contains(&1) {
-                        return Err(PlaceOrderError::KeyTaken);
-                    }
-                    let short: Vec<(usize, ProductId)> = failed
-                        .iter()
-                        .filter(|index| **index >= first_line)
-                        .map(|index| {
-                            (
-                                index - first_line,
-                                order.items[index - first_line].product_id,
-                            )
-                        })
-                        .collect();
-                    if short.is_empty() {
-                        // Only the order put failed: a UUIDv7 collision. Let the client retry.
-                        return Err(AppError::Conflict.into());
-                    }
-                    return Err(insufficient_stock(&short).into());
+                    return Err(refusal(order, &failed));
                 }
                 Some(Cancellation::Conflict) if attempt < CONFLICT_ATTEMPTS => {
                     tokio::time::sleep(backoff(attempt)).await;
@@ -149,8 +134,8 @@ impl Store {
             return Ok(None);
         }
         Ok(Some(IdempotencyRecord {
-            request_digest: read.string("requestDigest")?.to_owned(),
-            order_id: read.parsed("orderId", OrderId::parse)?,
+            request_digest: read.string(REQUEST_DIGEST)?.to_owned(),
+            order_id: read.parsed(ORDER_ID, OrderId::parse)?,
         }))
     }
 
@@ -164,10 +149,8 @@ impl Store {
         after: Option<&OrderId>,
     ) -> Result<(Vec<Order>, bool), AppError> {
         let start = after.map(|order| {
-            let index = keys::user_order(user, order);
             let mut key = keys::order(order).to_attributes();
-            key.insert(GSI1_PK.to_owned(), s(index.pk));
-            key.insert(GSI1_SK.to_owned(), s(index.sk));
+            key.extend(keys::user_order(user, order).to_index_attributes());
             key
         });
         let output = self
@@ -199,6 +182,29 @@ impl Store {
     }
 }
 
+/// The order, its idempotency record if any, and a stock update per line, each named.
+fn order_transaction(
+    table: &str,
+    order: &Order,
+    claim: Option<&IdempotencyClaim>,
+) -> Result<Transaction<OrderAction>, AppError> {
+    let mut transaction = Transaction::new();
+    transaction.push(OrderAction::Order, put_new(table, order_item(order))?);
+    if let Some(claim) = claim {
+        transaction.push(
+            OrderAction::IdempotencyRecord,
+            put_new(table, idempotency_item(&order.user_id, &order.id, claim))?,
+        );
+    }
+    for (index, line) in order.items.iter().enumerate() {
+        transaction.push(
+            OrderAction::Stock { line: index },
+            take_stock(table, &line.product_id, line.quantity)?,
+        );
+    }
+    Ok(transaction)
+}
+
 /// Stock never goes below zero: the decrement happens only if enough is left.
 fn take_stock(
     table: &str,
@@ -218,29 +224,36 @@ fn take_stock(
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
-/// Names each short line by its path and product.
-fn insufficient_stock(short: &[(usize, ProductId)]) -> AppError {
-    AppError::InsufficientStock(
-        short
-            .iter()
-            .map(|(line, id)| {
-                crate::error::FieldError::new(
-                    format!("items[{line}].quantity"),
-                    format!("more than the stock of product {id}"),
-                )
-            })
-            .collect(),
-    )
+/// What the failed conditions of `order`'s transaction mean: the key was taken first, else the
+/// short lines (named by path and product), else only the order put failed (a UUIDv7
+/// collision, which the client may simply retry).
+fn refusal(order: &Order, failed: &[OrderAction]) -> PlaceOrderError {
+    if failed.contains(&OrderAction::IdempotencyRecord) {
+        return PlaceOrderError::KeyTaken;
+    }
+    let short: Vec<FieldError> = failed
+        .iter()
+        .filter_map(|action| match action {
+            OrderAction::Stock { line } => Some(FieldError::new(
+                format!("items[{line}].quantity"),
+                format!(
+                    "more than the stock of product {}",
+                    order.items[*line].product_id
+                ),
+            )),
+            OrderAction::Order | OrderAction::IdempotencyRecord => None,
+        })
+        .collect();
+    if short.is_empty() {
+        return AppError::Conflict.into();
+    }
+    AppError::InsufficientStock(short).into()
 }
 
 /// At most 36 characters, the same for every retry of one user's key.
 fn client_request_token(user: &UserId, key: &IdempotencyKey) -> String {
     let digest = Sha256::digest(format!("{user}#{}", key.as_str()).as_bytes());
-    digest
-        .iter()
-        .take(18)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(&digest[..18])
 }
 
 /// 25, 50, 100 ms … with full jitter, so retrying writers do not collide again in step.
@@ -258,51 +271,56 @@ fn is_idempotent_parameter_mismatch(error: &SdkError<TransactWriteItemsError>) -
 }
 
 fn order_item(order: &Order) -> Item {
-    let key = keys::order(&order.id);
-    let index = keys::user_order(&order.user_id, &order.id);
     let lines = order
         .items
         .iter()
-        .map(|line| {
+        .map(|order_line| {
             AttributeValue::M(Item::from([
-                ("productId".to_owned(), s(line.product_id.to_string())),
-                ("quantity".to_owned(), n(line.quantity.get())),
-                ("unitPriceCents".to_owned(), n(line.unit_price_cents.get())),
-                ("lineTotalCents".to_owned(), n(line.line_total_cents)),
+                (
+                    line::PRODUCT_ID.to_owned(),
+                    s(order_line.product_id.to_string()),
+                ),
+                (line::QUANTITY.to_owned(), n(order_line.quantity.get())),
+                (
+                    line::UNIT_PRICE_CENTS.to_owned(),
+                    n(order_line.unit_price_cents.get()),
+                ),
+                (
+                    line::LINE_TOTAL_CENTS.to_owned(),
+                    n(order_line.line_total_cents),
+                ),
             ]))
         })
         .collect();
-    Item::from([
-        (PK.to_owned(), s(key.pk)),
-        (SK.to_owned(), s(key.sk)),
-        (GSI1_PK.to_owned(), s(index.pk)),
-        (GSI1_SK.to_owned(), s(index.sk)),
+    let mut item = keys::order(&order.id).to_attributes();
+    item.extend(keys::user_order(&order.user_id, &order.id).to_index_attributes());
+    item.extend([
         (TYPE.to_owned(), s(item_type::ORDER)),
-        ("id".to_owned(), s(order.id.to_string())),
-        ("userId".to_owned(), s(order.user_id.to_string())),
-        ("items".to_owned(), AttributeValue::L(lines)),
-        ("totalCents".to_owned(), n(order.total_cents)),
-        ("status".to_owned(), s("placed")),
-        ("createdAt".to_owned(), s(order.created_at.to_rfc3339())),
-    ])
+        (ID.to_owned(), s(order.id.to_string())),
+        (USER_ID.to_owned(), s(order.user_id.to_string())),
+        (ITEMS.to_owned(), AttributeValue::L(lines)),
+        (TOTAL_CENTS.to_owned(), n(order.total_cents)),
+        (STATUS.to_owned(), s(order_status::PLACED)),
+        (CREATED_AT.to_owned(), s(order.created_at.to_rfc3339())),
+    ]);
+    item
 }
 
 fn idempotency_item(user: &UserId, order: &OrderId, claim: &IdempotencyClaim) -> Item {
-    let key = keys::idempotency(user, &claim.key);
-    Item::from([
-        (PK.to_owned(), s(key.pk)),
-        (SK.to_owned(), s(key.sk)),
+    let mut item = keys::idempotency(user, &claim.key).to_attributes();
+    item.extend([
         (TYPE.to_owned(), s(item_type::IDEMPOTENCY)),
-        ("requestDigest".to_owned(), s(&claim.request_digest)),
-        ("orderId".to_owned(), s(order.to_string())),
+        (REQUEST_DIGEST.to_owned(), s(&claim.request_digest)),
+        (ORDER_ID.to_owned(), s(order.to_string())),
         (EXPIRES_AT.to_owned(), n(claim.expires_at)),
-    ])
+    ]);
+    item
 }
 
 fn order_from_item(item: &Item) -> Result<Order, AppError> {
     let read = ItemReader::new(item, item_type::ORDER);
-    let corrupt = || AppError::internal("corrupt order item: items");
-    let Some(AttributeValue::L(lines)) = item.get("items") else {
+    let corrupt = || AppError::internal(format!("corrupt order item: {ITEMS}"));
+    let Some(AttributeValue::L(lines)) = item.get(ITEMS) else {
         return Err(corrupt());
     };
     let items = lines
@@ -313,21 +331,23 @@ fn order_from_item(item: &Item) -> Result<Order, AppError> {
             };
             let read = ItemReader::new(line, item_type::ORDER);
             Ok(OrderLine {
-                product_id: read.parsed("productId", ProductId::parse)?,
-                quantity: Quantity::new(read.number("quantity")?).ok_or_else(corrupt)?,
-                unit_price_cents: PriceCents::new(read.number("unitPriceCents")?)
+                product_id: read.parsed(line::PRODUCT_ID, ProductId::parse)?,
+                quantity: Quantity::new(read.number(line::QUANTITY)?).ok_or_else(corrupt)?,
+                unit_price_cents: PriceCents::new(read.number(line::UNIT_PRICE_CENTS)?)
                     .ok_or_else(corrupt)?,
-                line_total_cents: read.number("lineTotalCents")?,
+                line_total_cents: read.number(line::LINE_TOTAL_CENTS)?,
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(Order {
-        id: read.parsed("id", OrderId::parse)?,
-        user_id: read.parsed("userId", UserId::parse)?,
+        id: read.parsed(ID, OrderId::parse)?,
+        user_id: read.parsed(USER_ID, UserId::parse)?,
         items,
-        total_cents: read.number("totalCents")?,
-        status: read.parsed("status", |v| (v == "placed").then_some(OrderStatus::Placed))?,
-        created_at: read.parsed("createdAt", Timestamp::parse)?,
+        total_cents: read.number(TOTAL_CENTS)?,
+        status: read.parsed(STATUS, |v| {
+            (v == order_status::PLACED).then_some(OrderStatus::Placed)
+        })?,
+        created_at: read.parsed(CREATED_AT, Timestamp::parse)?,
     })
 }
 
@@ -346,6 +366,69 @@ mod tests {
             )],
         );
         assert_eq!(order_from_item(&order_item(&order)).unwrap(), order);
+    }
+
+    #[test]
+    fn each_action_of_the_order_transaction_is_named_for_what_it_writes() {
+        let (quantity, price) = (Quantity::new(1).unwrap(), PriceCents::new(100).unwrap());
+        let order = Order::place(
+            UserId::new(),
+            [
+                (ProductId::new(), quantity, price),
+                (ProductId::new(), quantity, price),
+            ],
+        );
+        let product = |line: usize| keys::product(&order.items[line].product_id).pk;
+        let claim = IdempotencyClaim {
+            key: IdempotencyKey::parse("abc").unwrap(),
+            request_digest: "digest".into(),
+            expires_at: 1,
+        };
+        let with_key = order_transaction("t", &order, Some(&claim)).unwrap();
+        assert_eq!(
+            with_key.targets(),
+            [
+                (OrderAction::Order, keys::order(&order.id).pk),
+                (
+                    OrderAction::IdempotencyRecord,
+                    keys::idempotency(&order.user_id, &claim.key).pk
+                ),
+                (OrderAction::Stock { line: 0 }, product(0)),
+                (OrderAction::Stock { line: 1 }, product(1)),
+            ]
+        );
+        let without_key = order_transaction("t", &order, None).unwrap();
+        assert_eq!(
+            without_key.targets(),
+            [
+                (OrderAction::Order, keys::order(&order.id).pk),
+                (OrderAction::Stock { line: 0 }, product(0)),
+                (OrderAction::Stock { line: 1 }, product(1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn failed_conditions_are_read_by_the_action_that_failed() {
+        let (quantity, price) = (Quantity::new(1).unwrap(), PriceCents::new(100).unwrap());
+        let order = Order::place(
+            UserId::new(),
+            [
+                (ProductId::new(), quantity, price),
+                (ProductId::new(), quantity, price),
+            ],
+        );
+        let code = |failed: &[OrderAction]| match refusal(&order, failed) {
+            PlaceOrderError::KeyTaken => "KEY_TAKEN".to_owned(),
+            PlaceOrderError::Failed(error) => match error.field_errors() {
+                Some(fields) => format!("{} {}", error.code(), fields[0].field),
+                None => error.code().to_owned(),
+            },
+        };
+        let short = OrderAction::Stock { line: 1 };
+        assert_eq!(code(&[short]), "INSUFFICIENT_STOCK items[1].quantity");
+        assert_eq!(code(&[OrderAction::IdempotencyRecord, short]), "KEY_TAKEN");
+        assert_eq!(code(&[OrderAction::Order]), "CONFLICT");
     }
 
     #[test]

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use super::Store;
+use super::attrs::{CREATED_AT, ID, NAME, PK, PRICE_CENTS, STOCK, TYPE, item_type};
 use super::errors::write_error;
 use super::item::{Item, ItemReader, n, s};
-use super::keys::{self, PK, SK, TYPE, item_type};
+use super::keys;
 use crate::domain::{PriceCents, Product, ProductId, ProductName, Stock, Timestamp};
 use crate::error::AppError;
 
@@ -46,32 +47,28 @@ impl Store {
 }
 
 fn product_item(product: &Product) -> Item {
-    let key = keys::product(&product.id);
-    Item::from([
-        (PK.to_owned(), s(key.pk)),
-        (SK.to_owned(), s(key.sk)),
+    let mut item = keys::product(&product.id).to_attributes();
+    item.extend([
         (TYPE.to_owned(), s(item_type::PRODUCT)),
-        ("id".to_owned(), s(product.id.to_string())),
-        ("name".to_owned(), s(product.name.as_str())),
-        ("priceCents".to_owned(), n(product.price_cents.get())),
+        (ID.to_owned(), s(product.id.to_string())),
+        (NAME.to_owned(), s(product.name.as_str())),
+        (PRICE_CENTS.to_owned(), n(product.price_cents.get())),
         (STOCK.to_owned(), n(product.stock.get())),
-        ("createdAt".to_owned(), s(product.created_at.to_rfc3339())),
-    ])
+        (CREATED_AT.to_owned(), s(product.created_at.to_rfc3339())),
+    ]);
+    item
 }
-
-/// The stock attribute, which orders decrement.
-pub(super) const STOCK: &str = "stock";
 
 fn product_from_item(item: &Item) -> Result<Product, AppError> {
     let read = ItemReader::new(item, item_type::PRODUCT);
     Ok(Product {
-        id: read.parsed("id", ProductId::parse)?,
-        name: read.parsed("name", |v| ProductName::parse(v).ok())?,
-        price_cents: PriceCents::new(read.number("priceCents")?)
+        id: read.parsed(ID, ProductId::parse)?,
+        name: read.parsed(NAME, |v| ProductName::parse(v).ok())?,
+        price_cents: PriceCents::new(read.number(PRICE_CENTS)?)
             .ok_or_else(|| AppError::internal("corrupt product item: priceCents out of range"))?,
         // Stock is never written above Stock::MAX nor below zero (conditional decrements).
         stock: Stock::new(read.number(STOCK)?)
             .ok_or_else(|| AppError::internal("corrupt product item: stock out of range"))?,
-        created_at: read.parsed("createdAt", Timestamp::parse)?,
+        created_at: read.parsed(CREATED_AT, Timestamp::parse)?,
     })
 }

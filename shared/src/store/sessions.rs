@@ -8,9 +8,12 @@ use aws_sdk_dynamodb::operation::update_item::{
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::attrs::{
+    EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, REVOKED, TOKEN_DIGEST, TYPE, USER_ID, item_type,
+};
 use super::errors::is_condition_failure;
-use super::item::{Item, ItemReader, n, s};
-use super::keys::{self, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, SK, TYPE, item_type};
+use super::item::{ItemReader, n, s};
+use super::keys;
 use super::{Store, sdk_error};
 use crate::domain::{FamilyId, UserId};
 use crate::error::AppError;
@@ -39,17 +42,13 @@ pub enum Presented {
 
 impl Store {
     pub async fn create_session(&self, session: &NewSession) -> Result<(), AppError> {
-        let key = keys::session(&session.family);
-        let index = keys::user_session(&session.user_id, &session.family);
-        let item = Item::from([
-            (PK.to_owned(), s(key.pk)),
-            (SK.to_owned(), s(key.sk)),
-            (GSI1_PK.to_owned(), s(index.pk)),
-            (GSI1_SK.to_owned(), s(index.sk)),
+        let mut item = keys::session(&session.family).to_attributes();
+        item.extend(keys::user_session(&session.user_id, &session.family).to_index_attributes());
+        item.extend([
             (TYPE.to_owned(), s(item_type::SESSION)),
-            ("userId".to_owned(), s(session.user_id.to_string())),
-            ("tokenDigest".to_owned(), s(&session.token_digest)),
-            ("revoked".to_owned(), AttributeValue::Bool(false)),
+            (USER_ID.to_owned(), s(session.user_id.to_string())),
+            (TOKEN_DIGEST.to_owned(), s(&session.token_digest)),
+            (REVOKED.to_owned(), AttributeValue::Bool(false)),
             (EXPIRES_AT.to_owned(), n(session.expires_at)),
         ]);
         self.client
@@ -119,8 +118,8 @@ impl Store {
                 "attribute_exists(#pk) AND #digest = :presented AND #revoked = :false AND #expiresAt > :now",
             )
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#digest", "tokenDigest")
-            .expression_attribute_names("#revoked", "revoked")
+            .expression_attribute_names("#digest", TOKEN_DIGEST)
+            .expression_attribute_names("#revoked", REVOKED)
             .expression_attribute_names("#expiresAt", EXPIRES_AT)
             .expression_attribute_values(":presented", s(presented))
             .expression_attribute_values(":false", AttributeValue::Bool(false))
@@ -154,7 +153,7 @@ impl Store {
             .condition_expression("attribute_exists(#pk)")
             .update_expression("SET #revoked = :true")
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#revoked", "revoked")
+            .expression_attribute_names("#revoked", REVOKED)
             .expression_attribute_values(":true", AttributeValue::Bool(true))
             .send()
             .await;
@@ -211,9 +210,9 @@ impl Store {
             return Ok(Presented::Invalid);
         };
         let read = ItemReader::new(&item, item_type::SESSION);
-        let live = !matches!(item.get("revoked"), Some(AttributeValue::Bool(true)))
+        let live = !matches!(item.get(REVOKED), Some(AttributeValue::Bool(true)))
             && read.number::<u64>(EXPIRES_AT)? > now;
-        if live && read.string("tokenDigest")? != presented {
+        if live && read.string(TOKEN_DIGEST)? != presented {
             self.revoke_session(family).await?;
             tracing::warn!(family = %family, "refresh token reuse detected; session family revoked");
             return Ok(Presented::Reused);

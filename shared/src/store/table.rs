@@ -177,6 +177,7 @@ fn key_schema(elements: &[KeyElement]) -> Result<Vec<KeySchemaElement>, BoxError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::attrs;
 
     #[test]
     fn reads_the_table_of_the_real_template() {
@@ -186,10 +187,20 @@ mod tests {
             .iter()
             .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
             .collect();
-        assert_eq!(keys, [("pk", "HASH"), ("sk", "RANGE")]);
-        assert_eq!(table.global_secondary_indexes[0].index_name, "gsi1");
+        assert_eq!(keys, [(attrs::PK, "HASH"), (attrs::SK, "RANGE")]);
+        let index = &table.global_secondary_indexes[0];
+        assert_eq!(index.index_name, attrs::GSI1);
+        let index_keys: Vec<_> = index
+            .key_schema
+            .iter()
+            .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
+            .collect();
+        assert_eq!(
+            index_keys,
+            [(attrs::GSI1_PK, "HASH"), (attrs::GSI1_SK, "RANGE")]
+        );
         let ttl = table.time_to_live_specification.unwrap();
-        assert_eq!(ttl.attribute_name, crate::store::keys::EXPIRES_AT);
+        assert_eq!(ttl.attribute_name, attrs::EXPIRES_AT);
     }
 
     #[test]

@@ -1,26 +1,109 @@
-//! Reading a cancelled `TransactWriteItems`. DynamoDB answers one reason per action, in the
-//! order the actions were sent; this turns them into what the caller can act on.
+//! Building a `TransactWriteItems` and reading its cancellation. DynamoDB answers one reason
+//! per action, by position; a [`Transaction`] names each action as it is added, so callers ask
+//! "did the email claim fail?", never "did action 1 fail?".
 
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::transact_write_items::{
+    TransactWriteItemsError, builders::TransactWriteItemsFluentBuilder,
+};
 use aws_sdk_dynamodb::types::{CancellationReason, Put, TransactWriteItem};
 
+use super::attrs::PK;
 use super::item::Item;
-use super::keys::PK;
 use crate::error::AppError;
 
-/// Why a transaction was cancelled, in order of precedence.
+/// The actions of one `TransactWriteItems`, each under a name (`A`, an enum per transaction)
+/// that stands for its position.
+#[derive(Debug, Clone)]
+pub(crate) struct Transaction<A> {
+    actions: Vec<TransactWriteItem>,
+    names: Vec<A>,
+}
+
+impl<A: Copy> Transaction<A> {
+    pub(crate) fn new() -> Self {
+        Self {
+            actions: Vec::new(),
+            names: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, name: A, action: TransactWriteItem) {
+        self.actions.push(action);
+        self.names.push(name);
+    }
+
+    /// The request, ready to send (or to send again: it can be built more than once).
+    pub(crate) fn request(&self, client: &Client) -> TransactWriteItemsFluentBuilder {
+        client
+            .transact_write_items()
+            .set_transact_items(Some(self.actions.clone()))
+    }
+
+    /// Why DynamoDB cancelled this transaction, naming the actions whose conditions failed;
+    /// `None` for any other failure.
+    pub(crate) fn cancellation(
+        &self,
+        error: &SdkError<TransactWriteItemsError>,
+    ) -> Option<Cancellation<A>> {
+        cancellation(error).map(|reasons| reasons.named(&self.names))
+    }
+
+    /// Each action's name and the partition key of the item it writes, in the order sent.
+    #[cfg(test)]
+    pub(crate) fn targets(&self) -> Vec<(A, String)> {
+        let pk = |action: &TransactWriteItem| {
+            let attributes = action
+                .put()
+                .map(|put| put.item())
+                .or_else(|| action.update().map(|update| update.key()))
+                .or_else(|| action.delete().map(|delete| delete.key()))
+                .or_else(|| action.condition_check().map(|check| check.key()));
+            attributes
+                .and_then(|attributes| attributes.get(PK))
+                .and_then(|pk| pk.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+        self.names
+            .iter()
+            .copied()
+            .zip(self.actions.iter().map(pk))
+            .collect()
+    }
+}
+
+/// Why a transaction was cancelled, in order of precedence. `A` says which action: its position
+/// as DynamoDB reports it, or the name a [`Transaction`] gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cancellation {
-    /// These actions' conditions failed (indexes into the actions sent): a business rule, e.g.
-    /// the email is taken or stock is short.
-    ConditionFailed(Vec<usize>),
+pub enum Cancellation<A = usize> {
+    /// These actions' conditions failed: a business rule, e.g. the email is taken or stock is
+    /// short.
+    ConditionFailed(Vec<A>),
     /// Another transaction touched the same items at once; safe to retry.
     Conflict,
     /// Capacity or throttling; the client should retry later.
     Throttled,
     /// Anything else (validation, size limits): a bug, not the client's doing.
     Other(String),
+}
+
+impl Cancellation {
+    /// The same, with each position replaced by the name of the action sent there.
+    fn named<A: Copy>(self, names: &[A]) -> Cancellation<A> {
+        match self {
+            Self::ConditionFailed(positions) => Cancellation::ConditionFailed(
+                positions
+                    .into_iter()
+                    .filter_map(|position| names.get(position).copied())
+                    .collect(),
+            ),
+            Self::Conflict => Cancellation::Conflict,
+            Self::Throttled => Cancellation::Throttled,
+            Self::Other(codes) => Cancellation::Other(codes),
+        }
+    }
 }
 
 /// Classifies the cancellation reasons (`code` per action, `None`/"None" where it passed).
@@ -63,7 +146,7 @@ pub(crate) fn classify_reasons(reasons: &[CancellationReason]) -> Cancellation {
 }
 
 /// The cancellation reasons of a cancelled transaction; `None` for any other failure.
-pub(crate) fn cancellation(error: &SdkError<TransactWriteItemsError>) -> Option<Cancellation> {
+fn cancellation(error: &SdkError<TransactWriteItemsError>) -> Option<Cancellation> {
     match error.as_service_error()? {
         TransactWriteItemsError::TransactionCanceledException(cancelled) => {
             Some(classify_reasons(cancelled.cancellation_reasons()))
@@ -123,6 +206,22 @@ mod tests {
             classify_cancellation(&[Some("None"), Some("ValidationError")]),
             Cancellation::Other("ValidationError".into())
         );
+    }
+
+    #[test]
+    fn failed_conditions_are_named_by_the_action_at_their_position() {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Action {
+            First,
+            Second,
+            Third,
+        }
+        let names = [Action::First, Action::Second, Action::Third];
+        assert_eq!(
+            Cancellation::ConditionFailed(vec![0, 2]).named(&names),
+            Cancellation::ConditionFailed(vec![Action::First, Action::Third])
+        );
+        assert_eq!(Cancellation::Conflict.named(&names), Cancellation::Conflict);
     }
 
     #[test]

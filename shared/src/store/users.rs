@@ -2,39 +2,44 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
+use secrecy::ExposeSecret;
+
+use super::attrs::{
+    CREATED_AT, EMAIL, ID, NAME, PASSWORD_HASH, PK, ROLES, SESSION_VERSION, SK, TYPE, UPDATED_AT,
+    USER_ID, VERSION, item_type,
+};
 use super::errors::write_error;
 use super::item::{Item, ItemReader, n, s, string_list};
-use super::keys::{self, PK, SK, TYPE, item_type};
-use super::transaction::{Cancellation, cancellation, put_new};
+use super::keys;
+use super::transaction::{Cancellation, Transaction, put_new};
 use super::{Store, sdk_error};
 use crate::domain::{
     Email, FamilyId, PasswordHash, Role, Timestamp, User, UserId, UserName, UserRecord,
 };
 use crate::error::AppError;
 
-/// The sign-up transaction sends the user item, then the email claim; cancellation reasons come
-/// back in that order.
-const CREATE_EMAIL_CLAIM: usize = 1;
+/// The actions of the sign-up transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignUpAction {
+    /// Puts the user, if the id is new.
+    User,
+    /// Puts the email claim, if nobody holds it.
+    EmailClaim,
+}
 
 impl Store {
     /// Writes a new user and claims their email, in one transaction whose puts are both
     /// conditional on the item not existing: two sign-ups with one email (in any letter case)
     /// can never both succeed, whatever the timing. The loser gets `EMAIL_TAKEN`.
     pub async fn create_user(&self, record: &UserRecord) -> Result<(), AppError> {
-        let user = put_new(&self.table, user_item(record))?;
-        let claim = put_new(
-            &self.table,
-            email_claim_item(&record.user.email, &record.user.id),
-        )?;
-        self.client
-            .transact_write_items()
-            .transact_items(user)
-            .transact_items(claim)
+        let transaction = sign_up_transaction(&self.table, record)?;
+        transaction
+            .request(&self.client)
             .send()
             .await
-            .map_err(|error| match cancellation(&error) {
+            .map_err(|error| match transaction.cancellation(&error) {
                 Some(Cancellation::ConditionFailed(failed))
-                    if failed.contains(&CREATE_EMAIL_CLAIM) =>
+                    if failed.contains(&SignUpAction::EmailClaim) =>
                 {
                     AppError::EmailTaken
                 }
@@ -58,7 +63,7 @@ impl Store {
         let item = self.read_item(&keys::email_claim(email)).await?;
         item.as_ref()
             .map(|item| {
-                ItemReader::new(item, item_type::EMAIL_CLAIM).parsed("userId", UserId::parse)
+                ItemReader::new(item, item_type::EMAIL_CLAIM).parsed(USER_ID, UserId::parse)
             })
             .transpose()
     }
@@ -72,9 +77,9 @@ impl Store {
             .condition_expression("attribute_exists(#pk)")
             .update_expression("SET #roles = :roles, #updatedAt = :now ADD #version :one")
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#roles", "roles")
-            .expression_attribute_names("#updatedAt", "updatedAt")
-            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#roles", ROLES)
+            .expression_attribute_names("#updatedAt", UPDATED_AT)
+            .expression_attribute_names("#version", VERSION)
             .expression_attribute_values(":roles", string_list(roles.iter().map(|r| r.as_str())))
             .expression_attribute_values(":now", s(Timestamp::now().to_rfc3339()))
             .expression_attribute_values(":one", n(1))
@@ -98,10 +103,10 @@ impl Store {
             .set_key(Some(keys::user(id).to_attributes()))
             .condition_expression("#version = :version")
             .update_expression("SET #hash = :hash ADD #version :one")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_names("#hash", "passwordHash")
+            .expression_attribute_names("#version", VERSION)
+            .expression_attribute_names("#hash", PASSWORD_HASH)
             .expression_attribute_values(":version", n(version))
-            .expression_attribute_values(":hash", s(hash.as_phc()))
+            .expression_attribute_values(":hash", s(hash.expose_secret()))
             .expression_attribute_values(":one", n(1))
             .send()
             .await
@@ -119,10 +124,28 @@ pub struct UserUpdate {
     pub next: UserRecord,
 }
 
-/// The update transaction sends the user put, then (on an email change) the new claim's put
-/// and the old claim's delete; cancellation reasons come back in that order.
-const UPDATE_USER_ITEM: usize = 0;
-const UPDATE_NEW_CLAIM: usize = 1;
+/// The actions of the update transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UpdateAction {
+    /// Puts the user, if it is still at the version read.
+    User,
+    /// On an email change: claims the new email, if nobody holds it...
+    NewClaim,
+    /// ... and releases the old one, if the user holds it.
+    OldClaim,
+}
+
+/// The actions of the deletion transaction; any failed condition is a concurrent change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeleteAction {
+    /// Deletes the user, if it is still at the version read.
+    User,
+    /// Releases the email claim, if the user holds it.
+    EmailClaim,
+    /// Deletes one session family.
+    Session,
+}
+
 /// At most 100 actions a transaction: the user and the claim, and up to 98 sessions.
 const SESSIONS_IN_DELETE: usize = 98;
 
@@ -132,42 +155,19 @@ impl Store {
     /// An email change moves the claim in the same transaction: the new email is claimed on
     /// condition nobody holds it (`EMAIL_TAKEN`), and the old one is free the moment it commits.
     pub async fn update_user(&self, update: &UserUpdate) -> Result<(), AppError> {
-        let (current, next) = (&update.current, &update.next);
-        let user = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(user_item(next)))
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", n(current.version))
-            .build()
-            .map_err(AppError::internal)?;
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(user).build());
-        if keys::email_claim(&current.user.email) != keys::email_claim(&next.user.email) {
-            request = request
-                .transact_items(put_new(
-                    &self.table,
-                    email_claim_item(&next.user.email, &next.user.id),
-                )?)
-                .transact_items(release_claim(
-                    &self.table,
-                    &current.user.email,
-                    &current.user.id,
-                )?);
-        }
-        request
+        let transaction = update_transaction(&self.table, update)?;
+        transaction
+            .request(&self.client)
             .send()
             .await
-            .map_err(|error| match cancellation(&error) {
+            .map_err(|error| match transaction.cancellation(&error) {
                 Some(Cancellation::ConditionFailed(failed))
-                    if failed.contains(&UPDATE_NEW_CLAIM) =>
+                    if failed.contains(&UpdateAction::NewClaim) =>
                 {
                     AppError::EmailTaken
                 }
                 Some(Cancellation::ConditionFailed(failed))
-                    if failed.contains(&UPDATE_USER_ITEM) =>
+                    if failed.contains(&UpdateAction::User) =>
                 {
                     AppError::Conflict
                 }
@@ -188,36 +188,13 @@ impl Store {
         record: &UserRecord,
         families: &[FamilyId],
     ) -> Result<(), AppError> {
-        let user = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::user(&record.user.id).to_attributes()))
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", n(record.version))
-            .build()
-            .map_err(AppError::internal)?;
         let (now, later) = families.split_at(families.len().min(SESSIONS_IN_DELETE));
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(user).build())
-            .transact_items(release_claim(
-                &self.table,
-                &record.user.email,
-                &record.user.id,
-            )?);
-        for family in now {
-            let session = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::session(family).to_attributes()))
-                .build()
-                .map_err(AppError::internal)?;
-            request = request.transact_items(TransactWriteItem::builder().delete(session).build());
-        }
-        request
+        let transaction = delete_transaction(&self.table, record, now)?;
+        transaction
+            .request(&self.client)
             .send()
             .await
-            .map_err(|error| match cancellation(&error) {
+            .map_err(|error| match transaction.cancellation(&error) {
                 Some(Cancellation::ConditionFailed(_) | Cancellation::Conflict) => {
                     AppError::Conflict
                 }
@@ -236,6 +213,89 @@ impl Store {
     }
 }
 
+/// The sign-up transaction: the user and the email claim, each only if new.
+fn sign_up_transaction(
+    table: &str,
+    record: &UserRecord,
+) -> Result<Transaction<SignUpAction>, AppError> {
+    let mut transaction = Transaction::new();
+    transaction.push(SignUpAction::User, put_new(table, user_item(record))?);
+    transaction.push(
+        SignUpAction::EmailClaim,
+        put_new(table, email_claim_item(&record.user.email, &record.user.id))?,
+    );
+    Ok(transaction)
+}
+
+/// The update transaction: the user at its read version, and on an email change the claims.
+fn update_transaction(
+    table: &str,
+    update: &UserUpdate,
+) -> Result<Transaction<UpdateAction>, AppError> {
+    let (current, next) = (&update.current, &update.next);
+    let user = Put::builder()
+        .table_name(table)
+        .set_item(Some(user_item(next)))
+        .condition_expression("#version = :expected")
+        .expression_attribute_names("#version", VERSION)
+        .expression_attribute_values(":expected", n(current.version))
+        .build()
+        .map_err(AppError::internal)?;
+    let mut transaction = Transaction::new();
+    transaction.push(
+        UpdateAction::User,
+        TransactWriteItem::builder().put(user).build(),
+    );
+    if keys::email_claim(&current.user.email) != keys::email_claim(&next.user.email) {
+        transaction.push(
+            UpdateAction::NewClaim,
+            put_new(table, email_claim_item(&next.user.email, &next.user.id))?,
+        );
+        transaction.push(
+            UpdateAction::OldClaim,
+            release_claim(table, &current.user.email, &current.user.id)?,
+        );
+    }
+    Ok(transaction)
+}
+
+/// The deletion transaction: the user at its read version, its claim, and `families`.
+fn delete_transaction(
+    table: &str,
+    record: &UserRecord,
+    families: &[FamilyId],
+) -> Result<Transaction<DeleteAction>, AppError> {
+    let user = Delete::builder()
+        .table_name(table)
+        .set_key(Some(keys::user(&record.user.id).to_attributes()))
+        .condition_expression("#version = :expected")
+        .expression_attribute_names("#version", VERSION)
+        .expression_attribute_values(":expected", n(record.version))
+        .build()
+        .map_err(AppError::internal)?;
+    let mut transaction = Transaction::new();
+    transaction.push(
+        DeleteAction::User,
+        TransactWriteItem::builder().delete(user).build(),
+    );
+    transaction.push(
+        DeleteAction::EmailClaim,
+        release_claim(table, &record.user.email, &record.user.id)?,
+    );
+    for family in families {
+        let session = Delete::builder()
+            .table_name(table)
+            .set_key(Some(keys::session(family).to_attributes()))
+            .build()
+            .map_err(AppError::internal)?;
+        transaction.push(
+            DeleteAction::Session,
+            TransactWriteItem::builder().delete(session).build(),
+        );
+    }
+    Ok(transaction)
+}
+
 /// Deletes an email claim, on condition that `owner` holds it.
 fn release_claim(
     table: &str,
@@ -246,7 +306,7 @@ fn release_claim(
         .table_name(table)
         .set_key(Some(keys::email_claim(email).to_attributes()))
         .condition_expression("#userId = :owner")
-        .expression_attribute_names("#userId", "userId")
+        .expression_attribute_names("#userId", USER_ID)
         .expression_attribute_values(":owner", s(owner.to_string()))
         .build()
         .map_err(AppError::internal)?;
@@ -260,18 +320,21 @@ fn user_item(record: &UserRecord) -> Item {
         (PK.to_owned(), s(key.pk)),
         (SK.to_owned(), s(key.sk)),
         (TYPE.to_owned(), s(item_type::USER)),
-        ("id".to_owned(), s(user.id.to_string())),
-        ("name".to_owned(), s(user.name.as_str())),
-        ("email".to_owned(), s(user.email.as_str())),
+        (ID.to_owned(), s(user.id.to_string())),
+        (NAME.to_owned(), s(user.name.as_str())),
+        (EMAIL.to_owned(), s(user.email.as_str())),
         (
-            "roles".to_owned(),
+            ROLES.to_owned(),
             string_list(user.roles.iter().map(|r| r.as_str())),
         ),
-        ("passwordHash".to_owned(), s(record.password_hash.as_phc())),
-        ("version".to_owned(), n(record.version)),
-        ("sessionVersion".to_owned(), n(record.session_version)),
-        ("createdAt".to_owned(), s(user.created_at.to_rfc3339())),
-        ("updatedAt".to_owned(), s(user.updated_at.to_rfc3339())),
+        (
+            PASSWORD_HASH.to_owned(),
+            s(record.password_hash.expose_secret()),
+        ),
+        (VERSION.to_owned(), n(record.version)),
+        (SESSION_VERSION.to_owned(), n(record.session_version)),
+        (CREATED_AT.to_owned(), s(user.created_at.to_rfc3339())),
+        (UPDATED_AT.to_owned(), s(user.updated_at.to_rfc3339())),
     ])
 }
 
@@ -281,14 +344,14 @@ fn email_claim_item(email: &Email, owner: &UserId) -> Item {
         (PK.to_owned(), s(key.pk)),
         (SK.to_owned(), s(key.sk)),
         (TYPE.to_owned(), s(item_type::EMAIL_CLAIM)),
-        ("userId".to_owned(), s(owner.to_string())),
+        (USER_ID.to_owned(), s(owner.to_string())),
     ])
 }
 
 pub(super) fn user_from_item(item: &Item) -> Result<UserRecord, AppError> {
     let read = ItemReader::new(item, item_type::USER);
     let mut roles = read
-        .strings("roles")?
+        .strings(ROLES)?
         .into_iter()
         .map(|role| {
             Role::parse(role).ok_or_else(|| AppError::internal("corrupt user item: unknown role"))
@@ -298,16 +361,16 @@ pub(super) fn user_from_item(item: &Item) -> Result<UserRecord, AppError> {
     roles.dedup();
     Ok(UserRecord {
         user: User {
-            id: read.parsed("id", UserId::parse)?,
-            name: read.parsed("name", |v| UserName::parse(v).ok())?,
-            email: read.parsed("email", |v| Email::parse(v).ok())?,
+            id: read.parsed(ID, UserId::parse)?,
+            name: read.parsed(NAME, |v| UserName::parse(v).ok())?,
+            email: read.parsed(EMAIL, |v| Email::parse(v).ok())?,
             roles,
-            created_at: read.parsed("createdAt", Timestamp::parse)?,
-            updated_at: read.parsed("updatedAt", Timestamp::parse)?,
+            created_at: read.parsed(CREATED_AT, Timestamp::parse)?,
+            updated_at: read.parsed(UPDATED_AT, Timestamp::parse)?,
         },
-        password_hash: PasswordHash::from_phc(read.string("passwordHash")?.to_owned()),
-        version: read.number("version")?,
-        session_version: read.number("sessionVersion")?,
+        password_hash: PasswordHash::from_phc(read.string(PASSWORD_HASH)?.to_owned()),
+        version: read.number(VERSION)?,
+        session_version: read.number(SESSION_VERSION)?,
     })
 }
 
@@ -324,8 +387,72 @@ mod tests {
         );
         let back = user_from_item(&user_item(&record)).unwrap();
         assert_eq!(back.user, record.user);
-        assert_eq!(back.password_hash, record.password_hash);
+        assert_eq!(
+            back.password_hash.expose_secret(),
+            record.password_hash.expose_secret()
+        );
         assert_eq!(back.version, 1);
+    }
+
+    fn record(email: &str) -> UserRecord {
+        UserRecord::new(
+            UserName::parse("Ada").unwrap(),
+            Email::parse(email).unwrap(),
+            PasswordHash::from_phc("x".into()),
+        )
+    }
+
+    #[test]
+    fn each_action_of_the_user_transactions_is_named_for_what_it_writes() {
+        let ada = record("ada@example.com");
+        let (user, claim) = (
+            keys::user(&ada.user.id).pk,
+            keys::email_claim(&ada.user.email).pk,
+        );
+        assert_eq!(
+            sign_up_transaction("t", &ada).unwrap().targets(),
+            [
+                (SignUpAction::User, user.clone()),
+                (SignUpAction::EmailClaim, claim.clone()),
+            ]
+        );
+
+        let mut next = ada.clone();
+        next.user.email = Email::parse("ada@example.org").unwrap();
+        let moved = UserUpdate {
+            current: ada.clone(),
+            next: next.clone(),
+        };
+        assert_eq!(
+            update_transaction("t", &moved).unwrap().targets(),
+            [
+                (UpdateAction::User, user.clone()),
+                (
+                    UpdateAction::NewClaim,
+                    keys::email_claim(&next.user.email).pk
+                ),
+                (UpdateAction::OldClaim, claim.clone()),
+            ]
+        );
+        next.user.email = Email::parse("ADA@example.com").unwrap();
+        let same_claim = UserUpdate {
+            current: ada.clone(),
+            next,
+        };
+        assert_eq!(
+            update_transaction("t", &same_claim).unwrap().targets(),
+            [(UpdateAction::User, user.clone())]
+        );
+
+        let family = FamilyId::new();
+        assert_eq!(
+            delete_transaction("t", &ada, &[family]).unwrap().targets(),
+            [
+                (DeleteAction::User, user),
+                (DeleteAction::EmailClaim, claim),
+                (DeleteAction::Session, keys::session(&family).pk),
+            ]
+        );
     }
 
     #[test]
@@ -335,9 +462,9 @@ mod tests {
             Email::parse("ada@example.com").unwrap(),
             PasswordHash::from_phc("x".into()),
         ));
-        item.remove("createdAt");
+        item.remove(CREATED_AT);
         let error = user_from_item(&item).unwrap_err();
         assert_eq!(error.code(), "INTERNAL");
-        assert!(error.source_chain().contains("createdAt"));
+        assert!(error.source_chain().contains(CREATED_AT));
     }
 }
