@@ -6,11 +6,20 @@ cd "$(dirname "$0")/.."
 
 say() { printf '[test] %s\n' "$*" >&2; }
 
+# Each handler's DynamoDB calls, recorded while its tests run, for the IAM check below.
+IAM_OBSERVED_DIR=$(mktemp -d)
+export IAM_OBSERVED_DIR
+pidfile=
+cleanup() {
+  rm -rf "$IAM_OBSERVED_DIR"
+  if [ -n "$pidfile" ]; then infra/dynamodb-local.sh stop "$pidfile"; fi
+}
+trap cleanup EXIT
+
 if [ -z "${DYNAMODB_ENDPOINT:-}" ]; then
   port=$(infra/dynamodb-local.sh free-port)
   pidfile=.local/dynamodb-test-$port.pid
   infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
-  trap 'infra/dynamodb-local.sh stop "$pidfile"' EXIT
   export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 else
   say "using the DynamoDB at $DYNAMODB_ENDPOINT"
@@ -21,6 +30,14 @@ log=$(mktemp)
 set +e
 cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [ "$status" -eq 0 ] && [ $# -eq 0 ]; then
+  # Only after a whole, green run: a partial one (failed, or narrowed by arguments) would call
+  # every grant its tests did not reach a grant to remove.
+  say "checking every function's IAM against the calls its tests made"
+  cargo test --workspace --test iam -- --ignored --exact \
+    every_function_is_granted_exactly_the_dynamodb_calls_its_tests_made 2>&1 | tee -a "$log"
+  status=${PIPESTATUS[0]}
+fi
 set -e
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i; if ($(i+1) ~ /^ignored;/) s += $i } }

@@ -30,13 +30,12 @@ const ROUTES: [&str; 13] = [
     "GET /health",
 ];
 
-/// The app twice: `direct` on DynamoDB Local for setup and checks, `app` (and login) behind
+/// The app twice: `direct` on DynamoDB Local for setup and checks, `app` behind
 /// the fault proxy, as the functions under test.
 struct World {
     direct: TestApp,
     proxy: FaultProxy,
     app: App,
-    login: login::Login,
     ada: User,
     admin: User,
     tea: Product,
@@ -48,11 +47,6 @@ impl World {
         let direct = TestApp::spawn().await;
         let proxy = FaultProxy::start(&std::env::var("DYNAMODB_ENDPOINT").unwrap()).await;
         let app = App::build(test_config(&direct.table, Some(proxy.endpoint()))).await;
-        let login = login::Login::init(
-            App::build(test_config(&direct.table, Some(proxy.endpoint()))).await,
-        )
-        .await
-        .unwrap();
         let ada = direct.user("Ada", "ada@example.com").await;
         let admin = direct.admin("root@example.com").await;
         let tea = direct.product("Tea", 450, 1000).await;
@@ -61,7 +55,6 @@ impl World {
             direct,
             proxy,
             app,
-            login,
             ada,
             admin,
             tea,
@@ -110,7 +103,7 @@ impl World {
                 let body = json!({"email": "ada@example.com", "password": TEST_PASSWORD});
                 serve(
                     ApiEvent::new(route, "/auth/login").json(&body).build(),
-                    |r| login::handle(&self.login, r),
+                    |r| login::handle(&self.app, r),
                 )
                 .await
             }

@@ -1,19 +1,17 @@
 //! The checks on template.yaml that need no AWS account: every function crate is deployed
-//! with a route, the routes are the local router's, and tables are defined once.
+//! with a route, the routes are the contract's and the local router's, every function is what
+//! it should be once Globals are merged, and the local table is the template's. What each
+//! function's policy grants is checked against its tests' calls by `iam.rs`.
+
+mod deployed;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
+use aws_sdk_dynamodb::types::{KeySchemaElement, TimeToLiveStatus};
 use serde_yaml_ng::Value;
+use shared::test_support::TestApp;
 
-fn workspace() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
-    serde_yaml_ng::from_str(&text).unwrap()
-}
+use deployed::{functions, granted, merged, reference, template, workspace};
 
 /// The crates under functions/.
 fn function_crates() -> BTreeSet<String> {
@@ -27,16 +25,9 @@ fn function_crates() -> BTreeSet<String> {
 
 /// (method, path, function crate) of every HttpApi event in the template.
 fn template_routes() -> BTreeSet<(String, String, String)> {
-    let template = template();
-    let resources = template["Resources"].as_mapping().unwrap();
     let mut routes = BTreeSet::new();
-    for resource in resources.values() {
-        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let code_uri = resource["Properties"]["CodeUri"].as_str().unwrap();
-        let function = code_uri.strip_prefix("functions/").unwrap().to_owned();
-        for event in resource["Properties"]["Events"]
+    for function in functions(&template()) {
+        for event in function.properties["Events"]
             .as_mapping()
             .into_iter()
             .flat_map(|m| m.values())
@@ -46,7 +37,7 @@ fn template_routes() -> BTreeSet<(String, String, String)> {
                 routes.insert((
                     properties["Method"].as_str().unwrap().to_owned(),
                     properties["Path"].as_str().unwrap().to_owned(),
-                    function.clone(),
+                    function.crate_name.clone(),
                 ));
             }
         }
@@ -92,111 +83,7 @@ fn the_local_router_serves_exactly_the_deployed_routes() {
 }
 
 #[test]
-fn every_deployed_function_is_a_rust_arm64_lambda() {
-    let template = template();
-    for (name, resource) in template["Resources"].as_mapping().unwrap() {
-        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        assert_eq!(
-            resource["Metadata"]["BuildMethod"].as_str(),
-            Some("rust-cargolambda"),
-            "{name:?}"
-        );
-    }
-    let globals = &template["Globals"]["Function"];
-    assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
-    assert_eq!(globals["Architectures"][0].as_str(), Some("arm64"));
-    assert_eq!(globals["Handler"].as_str(), Some("bootstrap"));
-}
-
-#[test]
-fn the_local_table_is_the_templates() {
-    // Local tables are created from the template this crate was built with; make sure that is
-    // the template on disk, and that it has exactly one table.
-    let on_disk = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
-    assert_eq!(shared::store::table::TEMPLATE_YAML, on_disk);
-    let definition = shared::store::table::TableDefinition::from_template(&on_disk).unwrap();
-    assert_eq!(
-        definition,
-        shared::store::table::TableDefinition::from_built_template().unwrap()
-    );
-}
-
-/// What a policy statement's resource is: the table, its gsi1 index, or something else.
-fn resource_kind(resource: &Value) -> String {
-    match resource {
-        Value::Tagged(tagged)
-            if tagged.tag == "GetAtt" && tagged.value.as_str() == Some("Table.Arn") =>
-        {
-            "table".into()
-        }
-        Value::Tagged(tagged)
-            if tagged.tag == "Sub" && tagged.value.as_str() == Some("${Table.Arn}/index/gsi1") =>
-        {
-            "index".into()
-        }
-        other => format!("unexpected resource {other:?}"),
-    }
-}
-
-/// (kind, action) pairs a function's template policies grant.
-fn granted(function: &Value) -> BTreeSet<(String, String)> {
-    let mut grants = BTreeSet::new();
-    for policy in function["Properties"]["Policies"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-    {
-        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
-            let kind = resource_kind(&statement["Resource"]);
-            for action in statement["Action"].as_sequence().unwrap() {
-                let action = action.as_str().unwrap();
-                assert!(!action.contains('*'), "wildcard action {action}");
-                grants.insert((kind.clone(), action.to_owned()));
-            }
-        }
-    }
-    grants
-}
-
-/// (kind, action) pairs a crate declares its code calls, in `[package.metadata.iam]`.
-fn declared(function: &str) -> BTreeSet<(String, String)> {
-    let path = workspace()
-        .join("functions")
-        .join(function)
-        .join("Cargo.toml");
-    let manifest: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
-    let iam = manifest["package"]["metadata"]["iam"].as_table().unwrap();
-    ["table", "index"]
-        .iter()
-        .flat_map(|kind| {
-            iam[*kind]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(move |action| (kind.to_string(), action.as_str().unwrap().to_owned()))
-        })
-        .collect()
-}
-
-#[test]
-fn every_function_is_granted_exactly_the_dynamodb_actions_its_code_calls() {
-    let template = template();
-    for function in function_crates() {
-        let resource = template["Resources"]
-            .as_mapping()
-            .unwrap()
-            .values()
-            .find(|r| r["Properties"]["CodeUri"].as_str() == Some(&format!("functions/{function}")))
-            .unwrap_or_else(|| panic!("no resource for {function}"));
-        assert_eq!(granted(resource), declared(&function), "{function}");
-    }
-}
-
-#[test]
-fn the_contract_routes_are_all_deployed() {
+fn the_deployed_routes_are_the_contracts() {
     let contract = [
         ("POST", "/users"),
         ("GET", "/users/{id}"),
@@ -224,9 +111,75 @@ fn the_contract_routes_are_all_deployed() {
 }
 
 #[test]
-fn no_wildcards_and_the_table_is_kept_safe() {
-    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
-    assert!(!text.contains("dynamodb:*") && !text.contains("Action: \"*\""));
+fn every_deployed_function_is_a_rust_arm64_lambda() {
+    for function in functions(&template()) {
+        let (name, properties) = (&function.logical_id, &function.properties);
+        assert_eq!(
+            function.metadata["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{name}"
+        );
+        assert_eq!(
+            properties["Runtime"].as_str(),
+            Some("provided.al2023"),
+            "{name}"
+        );
+        let architectures: Vec<_> = properties["Architectures"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        assert_eq!(architectures, ["arm64"], "{name}");
+        assert_eq!(properties["Handler"].as_str(), Some("bootstrap"), "{name}");
+    }
+}
+
+#[test]
+fn every_function_logs_to_a_group_of_its_own_kept_for_the_retention_parameter() {
+    let template = template();
+    let mut groups = BTreeSet::new();
+    for function in functions(&template) {
+        let name = &function.logical_id;
+        let group = reference(&function.properties["LoggingConfig"]["LogGroup"]).to_owned();
+        let resource = &template["Resources"][group.as_str()];
+        assert_eq!(
+            resource["Type"].as_str(),
+            Some("AWS::Logs::LogGroup"),
+            "{name}"
+        );
+        let retention = &resource["Properties"]["RetentionInDays"];
+        assert_eq!(reference(retention), "LogRetentionDays", "{name}");
+        assert!(
+            groups.insert(group.clone()),
+            "{name} shares its log group {group}"
+        );
+    }
+}
+
+#[test]
+fn globals_merge_as_sam_merges_them() {
+    let yaml = |text| serde_yaml_ng::from_str::<Value>(text).unwrap();
+    let global = yaml("{MemorySize: 128, Layers: [a], Environment: {Variables: {A: '1', B: '2'}}}");
+    let own = yaml("{MemorySize: 1024, Layers: [b], Environment: {Variables: {B: '3', C: '4'}}}");
+    assert_eq!(
+        merged(&global, &own),
+        yaml(
+            "{MemorySize: 1024, Layers: [a, b], Environment: {Variables: {A: '1', B: '3', C: '4'}}}"
+        )
+    );
+}
+
+#[test]
+fn every_policy_allows_named_dynamodb_actions_on_the_table_or_its_index_only() {
+    // `granted` refuses anything else; iam.rs checks which actions against the tests' calls.
+    for function in functions(&template()) {
+        assert!(!granted(&function).is_empty(), "{}", function.logical_id);
+    }
+}
+
+#[test]
+fn the_table_is_kept_safe() {
     let template = template();
     let table = &template["Resources"]["Table"];
     assert_eq!(table["DeletionPolicy"].as_str(), Some("Retain"));
@@ -241,4 +194,115 @@ fn no_wildcards_and_the_table_is_kept_safe() {
         properties["SSESpecification"]["SSEEnabled"].as_bool(),
         Some(true)
     );
+}
+
+/// An index's name, (attribute, key type) pairs and projection type.
+type IndexShape = (String, BTreeSet<(String, String)>, String);
+
+/// (name, type) pairs, or (name, key type) pairs, of a YAML list of key or attribute entries.
+fn pairs(list: &Value, second: &str) -> BTreeSet<(String, String)> {
+    list.as_sequence()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["AttributeName"].as_str().unwrap().to_owned(),
+                entry[second].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_local_table_is_the_one_the_template_defines() {
+    // Read back from DynamoDB Local what the tests' and `make dev`'s table creation made, and
+    // hold it to the template on disk.
+    let app = TestApp::spawn().await;
+    let client = app.direct.store.client();
+    let described = client
+        .describe_table()
+        .table_name(&app.table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let template = template();
+    let wanted = &template["Resources"]["Table"]["Properties"];
+
+    let attributes: BTreeSet<(String, String)> = described
+        .attribute_definitions()
+        .iter()
+        .map(|a| {
+            (
+                a.attribute_name().to_owned(),
+                a.attribute_type().as_str().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attributes,
+        pairs(&wanted["AttributeDefinitions"], "AttributeType")
+    );
+    let keys = |schema: &[KeySchemaElement]| -> BTreeSet<(String, String)> {
+        schema
+            .iter()
+            .map(|k| {
+                (
+                    k.attribute_name().to_owned(),
+                    k.key_type().as_str().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        keys(described.key_schema()),
+        pairs(&wanted["KeySchema"], "KeyType")
+    );
+
+    let indexes: BTreeSet<IndexShape> = described
+        .global_secondary_indexes()
+        .iter()
+        .map(|index| {
+            (
+                index.index_name().unwrap().to_owned(),
+                keys(index.key_schema()),
+                index
+                    .projection()
+                    .and_then(|p| p.projection_type())
+                    .unwrap()
+                    .as_str()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let wanted_indexes: BTreeSet<IndexShape> = wanted["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|index| {
+            (
+                index["IndexName"].as_str().unwrap().to_owned(),
+                pairs(&index["KeySchema"], "KeyType"),
+                index["Projection"]["ProjectionType"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(indexes, wanted_indexes);
+
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&app.table)
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .unwrap();
+    let wanted_ttl = &wanted["TimeToLiveSpecification"];
+    assert_eq!(wanted_ttl["Enabled"].as_bool(), Some(true));
+    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+    assert_eq!(ttl.attribute_name(), wanted_ttl["AttributeName"].as_str());
 }

@@ -3,6 +3,7 @@
 use create_user::handle;
 use futures::future::join_all;
 use serde_json::{Value, json};
+use shared::ExposeSecret;
 use shared::domain::{Email, UserId};
 use shared::http::serve;
 use shared::test_support::{ApiEvent, CapturedLogs, TestApp, TestResponse};
@@ -57,13 +58,18 @@ async fn creates_a_user_with_201_location_and_no_secret() {
     assert_eq!(response.header("content-type"), Some("application/json"));
 
     let stored = app
-        .app
+        .direct
         .store
         .find_user(&UserId::parse(id).unwrap())
         .await
         .unwrap()
         .unwrap();
-    assert!(stored.password_hash.as_phc().starts_with("$argon2id$"));
+    assert!(
+        stored
+            .password_hash
+            .expose_secret()
+            .starts_with("$argon2id$")
+    );
     assert!(!response.body.to_string().contains("argon2"));
 }
 
@@ -115,7 +121,7 @@ async fn twenty_concurrent_sign_ups_with_one_email_yield_exactly_one_user() {
 
     // The table holds exactly one user and one email claim.
     let items = app
-        .app
+        .direct
         .store
         .client()
         .scan()
@@ -316,7 +322,7 @@ async fn no_password_or_hash_reaches_any_log_line_even_at_trace_level() {
 
     let id = UserId::parse(response.body["data"]["id"].as_str().unwrap()).unwrap();
     let hash = app
-        .app
+        .direct
         .store
         .find_user(&id)
         .await
@@ -329,6 +335,6 @@ async fn no_password_or_hash_reaches_any_log_line_even_at_trace_level() {
         "logs were captured: {text}"
     );
     assert!(!text.contains("analytical engine"), "password logged");
-    let salt_and_hash = hash.as_phc().rsplit('$').next().unwrap();
+    let salt_and_hash = hash.expose_secret().rsplit('$').next().unwrap();
     assert!(!text.contains(salt_and_hash), "hash logged");
 }

@@ -1,6 +1,7 @@
 //! `GET /users/{id}` against DynamoDB Local, through real API Gateway v2 events.
 
 use get_user::handle;
+use shared::ExposeSecret;
 use shared::domain::UserId;
 use shared::http::serve;
 use shared::test_support::{ApiEvent, TestApp, TestResponse};
@@ -110,8 +111,8 @@ async fn missing_malformed_or_foreign_tokens_are_401() {
     for token in [
         None,
         Some("garbage"),
-        Some(forged.as_str()),
-        Some(refresh.token.as_str()),
+        Some(forged.expose_secret()),
+        Some(refresh.token.expose_secret()),
     ] {
         let response = get(&app, &id, token).await;
         assert_eq!(

@@ -1,23 +1,20 @@
 //! `POST /auth/login` against DynamoDB Local, through real API Gateway v2 events.
 
-use login::{Login, handle};
+use login::handle;
 use serde_json::json;
-use shared::App;
 use shared::domain::{Email, Password, PasswordHash, UserName, UserRecord};
 use shared::http::serve;
-use shared::test_support::{ApiEvent, TEST_PASSWORD, TestApp, TestResponse, test_config};
+use shared::test_support::{ApiEvent, TEST_PASSWORD, TestApp, TestResponse};
+use shared::{App, ExposeSecret};
 
 const ROUTE: &str = "POST /auth/login";
 
-/// Login wired as its `main` wires it, on the test's table.
-async fn login_for(app: &TestApp) -> Login {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap();
-    Login::init(App::build(test_config(&app.table, Some(&endpoint))).await)
-        .await
-        .unwrap()
+/// Login wired as its `main` wires it, on the test's table, its calls recorded like `app.app`'s.
+async fn login_for(app: &TestApp) -> App {
+    App::build(app.handler_config()).await
 }
 
-async fn attempt(login: &Login, email: &str, password: &str, ip: &str) -> TestResponse {
+async fn attempt(login: &App, email: &str, password: &str, ip: &str) -> TestResponse {
     let event = ApiEvent::new(ROUTE, "/auth/login")
         .source_ip(ip)
         .json(&json!({"email": email, "password": password}));
@@ -38,13 +35,11 @@ async fn right_credentials_give_tokens_and_the_user() {
     assert_eq!(data["user"]["id"], ada.id.to_string());
     assert!(data["user"].get("passwordHash").is_none());
     let access = login
-        .app
         .tokens
         .verify_access(data["accessToken"].as_str().unwrap())
         .unwrap();
     assert_eq!(access.sub, ada.id.to_string());
     let refresh = login
-        .app
         .tokens
         .verify_refresh(data["refreshToken"].as_str().unwrap())
         .unwrap();
@@ -178,12 +173,9 @@ async fn successes_do_not_count_as_failures() {
 async fn limits_and_window_are_settings() {
     let app = TestApp::spawn().await;
     app.user("Ada", "ada@example.com").await;
-    let mut config = test_config(
-        &app.table,
-        Some(&std::env::var("DYNAMODB_ENDPOINT").unwrap()),
-    );
+    let mut config = app.handler_config();
     config.login_limits.per_email = 2;
-    let login = Login::init(App::build(config).await).await.unwrap();
+    let login = App::build(config).await;
     for _ in 0..2 {
         attempt(&login, "ada@example.com", "wrong password", "198.51.100.1").await;
     }
@@ -210,23 +202,23 @@ async fn a_weaker_hash_is_replaced_at_login() {
         Email::parse("old@example.com").unwrap(),
         PasswordHash::from_phc(weak_hash.clone()),
     );
-    app.app.store.create_user(&record).await.unwrap();
+    app.direct.store.create_user(&record).await.unwrap();
     let login = login_for(&app).await;
 
     let response = attempt(&login, "old@example.com", "old but gold", "198.51.100.1").await;
     assert_eq!(response.status, 200);
     let stored = app
-        .app
+        .direct
         .store
         .find_user(&record.user.id)
         .await
         .unwrap()
         .unwrap();
-    assert_ne!(stored.password_hash.as_phc(), weak_hash);
+    assert_ne!(stored.password_hash.expose_secret(), weak_hash);
     assert!(
         stored
             .password_hash
-            .as_phc()
+            .expose_secret()
             .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
     );
     assert!(

@@ -3,6 +3,7 @@
 use futures::future::join_all;
 use refresh::handle;
 use serde_json::json;
+use shared::ExposeSecret;
 use shared::domain::{FamilyId, unix_now};
 use shared::http::serve;
 use shared::test_support::{ApiEvent, TestApp, TestResponse};
@@ -120,7 +121,9 @@ async fn access_tokens_garbage_and_foreign_tokens_are_refused() {
         .issue_refresh(&user.id.to_string(), &FamilyId::new().to_string(), 1)
         .unwrap();
     assert_eq!(
-        refresh_with(&app, &orphan.token).await.code(),
+        refresh_with(&app, orphan.token.expose_secret())
+            .await
+            .code(),
         "INVALID_REFRESH_TOKEN"
     );
 }
@@ -169,7 +172,7 @@ async fn a_missing_or_invalid_field_is_a_validation_error() {
 async fn roles_are_read_again_at_refresh() {
     let app = TestApp::spawn().await;
     let (user, a) = logged_in(&app).await;
-    app.app
+    app.direct
         .store
         .set_roles(
             &user.id,

@@ -18,7 +18,7 @@ async fn patch(app: &TestApp, caller: &User, target: &User, body: Value) -> Test
 }
 
 async fn claim_owner(app: &TestApp, email: &str) -> Option<shared::domain::UserId> {
-    app.app
+    app.direct
         .store
         .find_user_id_by_email(&Email::parse(email).unwrap())
         .await
@@ -36,7 +36,7 @@ async fn a_user_renames_themself() {
         response.body["data"]["updatedAt"],
         response.body["data"]["createdAt"]
     );
-    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
     assert_eq!(stored.user.name.as_str(), "Ada King");
     assert_eq!(stored.version, 2);
 }
@@ -85,7 +85,7 @@ async fn own_email_or_password_changes_need_the_current_password() {
             "{body}"
         );
     }
-    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
     assert_eq!(stored.version, 1, "nothing was written");
 }
 
@@ -102,7 +102,7 @@ async fn a_taken_email_is_409_and_changes_nothing() {
     )
     .await;
     assert_eq!((response.status, response.code()), (409, "EMAIL_TAKEN"));
-    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
     assert_eq!(
         (stored.user.name.as_str(), stored.user.email.as_str()),
         ("Ada", "ada@example.com")
@@ -179,10 +179,10 @@ async fn a_password_change_ends_every_session_and_the_new_password_works() {
     assert_eq!(changed.status, 200);
     for token in [&phone, &laptop] {
         let refreshed =
-            refresh_session(&app.app, &RefreshToken::from_json(json!(token)).unwrap()).await;
+            refresh_session(&app.direct, &RefreshToken::from_json(json!(token)).unwrap()).await;
         assert_eq!(refreshed.unwrap_err().code(), "INVALID_REFRESH_TOKEN");
     }
-    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
     let new = Password::parse("a brand new password".into()).unwrap();
     assert!(
         app.app
@@ -194,7 +194,7 @@ async fn a_password_change_ends_every_session_and_the_new_password_works() {
     // A session begun after the change works.
     let fresh = app.session(&ada).await.refresh_token;
     assert!(
-        refresh_session(&app.app, &RefreshToken::from_json(json!(fresh)).unwrap())
+        refresh_session(&app.direct, &RefreshToken::from_json(json!(fresh)).unwrap())
             .await
             .is_ok()
     );
@@ -229,7 +229,7 @@ async fn swapping_emails_at_once_never_leaves_one_claimed_twice_or_by_nobody() {
             "both swapped"
         );
         let ann_now = app
-            .app
+            .direct
             .store
             .find_user(&ann.id)
             .await
@@ -237,7 +237,7 @@ async fn swapping_emails_at_once_never_leaves_one_claimed_twice_or_by_nobody() {
             .unwrap()
             .user;
         let ben_now = app
-            .app
+            .direct
             .store
             .find_user(&ben.id)
             .await
@@ -275,7 +275,7 @@ async fn concurrent_updates_of_one_user_are_never_lost() {
             .all(|r| r.status == 200 || r.code() == "CONFLICT")
     );
     assert!(applied >= 1);
-    let stored = app.app.store.find_user(&ada.id).await.unwrap().unwrap();
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
     assert_eq!(
         stored.version,
         1 + applied as u64,

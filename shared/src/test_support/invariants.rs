@@ -26,7 +26,7 @@ impl TestApp {
         let mut start = None;
         loop {
             let page = self
-                .app
+                .direct
                 .store
                 .client()
                 .scan()

@@ -5,17 +5,21 @@
 
 mod event;
 mod faults;
+mod iam;
 mod invariants;
 mod logs;
+mod relay;
 
 pub use event::{ApiEvent, TestResponse};
 pub use faults::{Fault, FaultProxy};
+pub use iam::{Grant, IamRecorder, grants_of};
 pub use logs::CapturedLogs;
+pub use relay::{Relay, RelayedRequest};
 
-use crate::App;
 use crate::config::Config;
 use crate::domain::{Email, Password, Role, User, UserName, UserRecord};
 use crate::store::table::TableDefinition;
+use crate::{App, ExposeSecret};
 
 pub const TEST_ACCESS_SECRET: &str = "test-access-token-secret-0123456789abcdef";
 pub const TEST_REFRESH_SECRET: &str = "test-refresh-token-secret-0123456789abcdef";
@@ -24,11 +28,23 @@ pub const TEST_AUDIENCE: &str = "clients.test";
 /// The password of every user the helpers create.
 pub const TEST_PASSWORD: &str = "correct horse battery staple";
 
+/// A session's tokens as a client holds them: plain text, to send in requests.
+pub struct SessionTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
 /// The application, wired exactly as in Lambda, on a fresh table of its own: tests never see
 /// each other's data and run in parallel.
 pub struct TestApp {
+    /// The app to give the handler under test: its DynamoDB calls pass through a relay that
+    /// records the IAM they need (`iam.rs`).
     pub app: App,
+    /// The same app straight to DynamoDB Local, for the test's own set-up and inspection,
+    /// which are not the handler's calls and must not count as such.
+    pub direct: App,
     pub table: String,
+    relay: Relay,
 }
 
 impl TestApp {
@@ -37,23 +53,43 @@ impl TestApp {
             panic!("DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local")
         });
         let table = format!("test-{}", uuid::Uuid::new_v4().simple());
-        let config = test_config(&table, Some(&endpoint));
-        let app = App::build(config).await;
+        let direct = App::build(test_config(&table, Some(&endpoint))).await;
         TableDefinition::from_built_template()
             .expect("template.yaml has a table definition")
-            .create(app.store.client(), &table)
+            .create(direct.store.client(), &table)
             .await
             .unwrap_or_else(|e| {
                 panic!("cannot create table {table} on DynamoDB Local at {endpoint}: {e:?}")
             });
-        Self { app, table }
+        let recorder = IamRecorder::from_env();
+        let relay = Relay::start(&endpoint, move |request| {
+            // Parsed even when not recording, so a call the recorder cannot read fails every run.
+            let grants = grants_of(request);
+            if let Some(recorder) = &recorder {
+                recorder.record(&grants);
+            }
+        })
+        .await;
+        let app = App::build(test_config(&table, Some(relay.endpoint()))).await;
+        Self {
+            app,
+            direct,
+            table,
+            relay,
+        }
+    }
+
+    /// The config of the handler's app, for a test that builds another handler app on this
+    /// table: its calls are recorded like `app`'s.
+    pub fn handler_config(&self) -> Config {
+        test_config(&self.table, Some(self.relay.endpoint()))
     }
 
     /// A stored user with `TEST_PASSWORD`, made through the same store code as sign-up.
     pub async fn user(&self, name: &str, email: &str) -> User {
         let password = Password::parse(TEST_PASSWORD.to_owned()).expect("valid test password");
         let hash = self
-            .app
+            .direct
             .passwords
             .hash(&password)
             .await
@@ -63,7 +99,7 @@ impl TestApp {
             Email::parse(email).expect("valid test email"),
             hash,
         );
-        self.app
+        self.direct
             .store
             .create_user(&record)
             .await
@@ -75,7 +111,7 @@ impl TestApp {
     pub async fn admin(&self, email: &str) -> User {
         let mut user = self.user("Admin", email).await;
         user.roles.push(Role::Admin);
-        self.app
+        self.direct
             .store
             .set_roles(&user.id, &user.roles)
             .await
@@ -92,7 +128,7 @@ impl TestApp {
     ) -> String {
         let family = crate::domain::FamilyId::new();
         let (token, claims) = self
-            .app
+            .direct
             .tokens
             .issue_refresh(&user.id.to_string(), &family.to_string(), 1)
             .expect("token issues");
@@ -102,12 +138,12 @@ impl TestApp {
             token_digest: crate::auth::sessions::digest(&claims),
             expires_at: family_expires_at,
         };
-        self.app
+        self.direct
             .store
             .create_session(&session)
             .await
             .expect("session is stored");
-        token.token
+        token.token.expose_secret().to_owned()
     }
 
     /// A stored product.
@@ -123,7 +159,7 @@ impl TestApp {
             stock: crate::domain::Stock::new(stock).expect("valid test stock"),
         }
         .into_product();
-        self.app
+        self.direct
             .store
             .create_product(&product)
             .await
@@ -141,7 +177,7 @@ impl TestApp {
         let quantity = crate::domain::Quantity::new(quantity).expect("valid test quantity");
         let order =
             crate::domain::Order::place(user.id, [(product.id, quantity, product.price_cents)]);
-        if let Err(error) = self.app.store.place_order(&order, None).await {
+        if let Err(error) = self.direct.store.place_order(&order, None).await {
             panic!("test order is placed: {error:?}");
         }
         order
@@ -149,7 +185,7 @@ impl TestApp {
 
     /// The stock a product has now.
     pub async fn stock_of(&self, product: &crate::domain::ProductId) -> u64 {
-        self.app
+        self.direct
             .store
             .find_product(product)
             .await
@@ -159,18 +195,23 @@ impl TestApp {
             .get()
     }
 
-    /// A new session for a stored user, as login starts it: its first token pair.
-    pub async fn session(&self, user: &User) -> crate::auth::TokenPair {
+    /// A new session for a stored user, as login starts it: its first tokens, as plain text the
+    /// way a client holds them.
+    pub async fn session(&self, user: &User) -> SessionTokens {
         let record = self
-            .app
+            .direct
             .store
             .find_user(&user.id)
             .await
             .unwrap()
             .expect("user is stored");
-        crate::auth::start_session(&self.app, &record)
+        let pair = crate::auth::start_session(&self.direct, &record)
             .await
-            .expect("session starts")
+            .expect("session starts");
+        SessionTokens {
+            access_token: pair.access_token.expose_secret().to_owned(),
+            refresh_token: pair.refresh_token.expose_secret().to_owned(),
+        }
     }
 
     /// A valid access token for `user`, as login would issue it.
@@ -180,6 +221,8 @@ impl TestApp {
             .issue_access(user)
             .expect("token issues")
             .token
+            .expose_secret()
+            .to_owned()
     }
 }
 
