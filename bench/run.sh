@@ -47,9 +47,9 @@ fi
 port=$(infra/dynamodb-local.sh free-port)
 pidfile=.local/dynamodb-bench-$port.pid
 # DynamoDB Local shares this machine's cores with what is timed. Its JVM's optimising compiler
-# (C2) took a quarter of all CPU during a run (perf -a), competing with the function being
-# measured; the quick compiler alone (C1) settles in seconds. What the database itself takes is
-# measured per call anyway (bench/src/relay.rs).
+# (C2) kept competing with the function being measured; the quick compiler alone (C1) settles
+# soon (bench/notes.md, "DynamoDB Local's JIT"). What the database itself takes is measured per
+# call anyway (bench/src/relay.rs).
 DYNAMODB_LOCAL_JAVA_OPTS=-XX:TieredStopAtLevel=1 infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
 trap 'infra/dynamodb-local.sh stop "$pidfile"' EXIT
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$port" BENCH_BIN_DIR=target/release

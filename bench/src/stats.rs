@@ -1,4 +1,4 @@
-//! Medians and percentiles of durations.
+//! Medians and percentiles of durations, and the units the report shows them in.
 
 use std::time::Duration;
 
@@ -19,6 +19,20 @@ pub fn median(samples: &[Duration]) -> Duration {
 
 pub fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
+}
+
+/// The median in milliseconds.
+pub fn p50(samples: &[Duration]) -> f64 {
+    ms(median(samples))
+}
+
+/// The 99th percentile in milliseconds.
+pub fn p99(samples: &[Duration]) -> f64 {
+    ms(percentile(samples, 0.99))
+}
+
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
 }
 
 #[cfg(test)]

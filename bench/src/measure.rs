@@ -1,0 +1,245 @@
+//! Timing one program under the Runtime API emulator: its cold starts (each a new process,
+//! reaching DynamoDB Local through the timing relay), then a warm loop on one process with its
+//! CPU time and peak memory.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::database;
+use crate::emulator::{Emulator, Happening, Invocation};
+use crate::process::{Running, lambda_env, spawn};
+use crate::procfs::{cpu_time, status_kib, user_and_kernel_ticks, wait_for_quiet_machine};
+use crate::relay::Relay;
+
+/// One program under measurement.
+pub struct Subject {
+    pub name: String,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub memory_mb: u32,
+    pub cold_events: Vec<String>,
+    pub warm_events: Vec<String>,
+}
+
+/// What was measured of one subject.
+#[derive(Debug, Default, Clone)]
+pub struct Measurement {
+    pub name: String,
+    pub memory_mb: u32,
+    /// spawn → first `GET /next`, one per cold start.
+    pub init: Vec<Duration>,
+    /// spawn → first response posted, one per cold start.
+    pub cold: Vec<Duration>,
+    /// DynamoDB Local's own time answering that cold start's first request (the sum over its
+    /// calls, timed by the relay), one per cold start, in the same order.
+    pub cold_database: Vec<Duration>,
+    /// How many DynamoDB calls a first request made (the most seen).
+    pub first_request_calls: usize,
+    /// event handed over → response posted, one per warm invocation.
+    pub warm: Vec<Duration>,
+    /// CPU time of the warm process (all threads) over the warm loop, divided by its invocations.
+    pub cpu_per_warm: Duration,
+    /// The kernel's part of `cpu_per_warm` (stime ÷ utime + stime, from 10 ms ticks, which
+    /// over a whole warm loop are plenty): on loopback, sending a packet also runs the
+    /// receiver's network stack in the sender's time.
+    pub kernel_share: f64,
+    /// VmHWM of the warm process after the warm loop, KiB.
+    pub peak_rss_kib: u64,
+    pub failures: Vec<String>,
+}
+
+/// How long a process may take to ask for an event or to answer one before it counts as failed.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Invocation ids, numbered across a subject's cold starts and warm loop.
+struct RequestIds {
+    prefix: String,
+    count: usize,
+}
+
+impl RequestIds {
+    fn new(subject: &Subject) -> Self {
+        Self {
+            prefix: subject
+                .name
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+            count: 0,
+        }
+    }
+
+    fn next(&mut self, phase: &str) -> String {
+        self.count += 1;
+        format!("{}-{phase}-{:06}", self.prefix, self.count)
+    }
+}
+
+pub fn measure(subject: &Subject, table: &str) -> Measurement {
+    let mut m = Measurement {
+        name: subject.name.clone(),
+        memory_mb: subject.memory_mb,
+        ..Default::default()
+    };
+    let mut ids = RequestIds::new(subject);
+    cold_starts(subject, table, &mut ids, &mut m);
+    warm_loop(subject, table, &mut ids, &mut m);
+    m
+}
+
+/// Each cold start is a new process. They reach DynamoDB Local through the timing relay, so
+/// each one's first request is paired with what the database itself spent on it.
+fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) {
+    let relay = Relay::start(database::address());
+    wait_for_quiet_machine();
+    for event in &subject.cold_events {
+        let (emulator, env) = prepare(subject, table, &relay.endpoint);
+        relay.take();
+        let emulator = &emulator;
+        let started = Instant::now();
+        let mut running = spawn(subject, &env);
+        match wait_next(emulator, &mut running) {
+            Ok((at, reply)) => {
+                m.init.push(at - started);
+                let request_id = ids.next("cold");
+                let _ = reply.send(Invocation {
+                    request_id: request_id.clone(),
+                    event: event.clone(),
+                });
+                match wait_response(emulator, &request_id) {
+                    Ok((at, body)) => {
+                        m.cold.push(at - started);
+                        let calls = relay.take();
+                        m.cold_database.push(calls.iter().sum());
+                        m.first_request_calls = m.first_request_calls.max(calls.len());
+                        check_status(&mut m.failures, "cold", &body);
+                    }
+                    Err(error) => m.failures.push(format!("cold: {error} {}", running.tail())),
+                }
+            }
+            Err(error) => m.failures.push(format!("cold init: {error}")),
+        }
+        running.stop();
+    }
+}
+
+/// One process, straight to DynamoDB Local: the first event warms it up, the rest are timed,
+/// with its CPU time over them and its peak RSS after.
+fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) {
+    let (emulator, env) = prepare(subject, table, &database::endpoint());
+    let emulator = &emulator;
+    let mut running = spawn(subject, &env);
+    let pid = running.pid();
+    let mut events = subject.warm_events.iter();
+    let mut cpu_before = None;
+    let mut ticks_before = (0, 0);
+    let mut count = 0u32;
+    if let Some(first) = events.next() {
+        let run = (|| -> Result<(), String> {
+            let (_, reply) = wait_next(emulator, &mut running)?;
+            let request_id = ids.next("warmup");
+            let _ = reply.send(Invocation {
+                request_id: request_id.clone(),
+                event: first.clone(),
+            });
+            let (_, body) = wait_response(emulator, &request_id)?;
+            check_status(&mut m.failures, "warm-up", &body);
+            cpu_before = Some(cpu_time(pid));
+            ticks_before = user_and_kernel_ticks(pid);
+            for event in events {
+                let (_, reply) = wait_next(emulator, &mut running)?;
+                let request_id = ids.next("warm");
+                let sent = Instant::now();
+                let _ = reply.send(Invocation {
+                    request_id: request_id.clone(),
+                    event: event.clone(),
+                });
+                let (at, body) = wait_response(emulator, &request_id)?;
+                m.warm.push(at - sent);
+                count += 1;
+                check_status(&mut m.failures, "warm", &body);
+            }
+            Ok(())
+        })();
+        if let Err(error) = run {
+            m.failures.push(format!("warm: {error} {}", running.tail()));
+        }
+    }
+    if let Some(before) = cpu_before {
+        m.cpu_per_warm = cpu_time(pid).saturating_sub(before) / count.max(1);
+        let (user, kernel) = user_and_kernel_ticks(pid);
+        let (user, kernel) = (
+            user.saturating_sub(ticks_before.0),
+            kernel.saturating_sub(ticks_before.1),
+        );
+        m.kernel_share = kernel as f64 / (user + kernel).max(1) as f64;
+    }
+    m.peak_rss_kib = status_kib(pid, "VmHWM:");
+    running.stop();
+}
+
+/// An emulator of its own for one process of `subject`, and that process's environment.
+fn prepare(subject: &Subject, table: &str, database: &str) -> (Emulator, Vec<(String, String)>) {
+    let emulator = Emulator::start();
+    let env = lambda_env(subject, &emulator.address, table, database);
+    (emulator, env)
+}
+
+/// Waits for the process's `GET /next`; an init error or an exit is an error.
+fn wait_next(
+    emulator: &Emulator,
+    running: &mut Running,
+) -> Result<(Instant, Sender<Invocation>), String> {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        match emulator.next_happening(Duration::from_millis(100)) {
+            Some(Happening::Next { at, reply }) => return Ok((at, reply)),
+            Some(Happening::Error {
+                request_id: None,
+                body,
+                ..
+            }) => return Err(format!("init error: {body}")),
+            Some(other) => return Err(format!("unexpected {other:?} before GET /next")),
+            None => {
+                if let Some(status) = running.exited() {
+                    std::thread::sleep(Duration::from_millis(50));
+                    return Err(format!("exited ({status}): {}", running.tail()));
+                }
+            }
+        }
+    }
+    Err("no GET /next within 30 s".into())
+}
+
+/// Waits for the answer to invocation `id`: `(when, body)`.
+fn wait_response(emulator: &Emulator, id: &str) -> Result<(Instant, Vec<u8>), String> {
+    match emulator.next_happening(WAIT) {
+        Some(Happening::Response {
+            at,
+            request_id,
+            body,
+        }) if request_id == id => Ok((at, body)),
+        Some(Happening::Error { body, .. }) => Err(format!("invocation error: {body}")),
+        Some(other) => Err(format!("unexpected {other:?}")),
+        None => Err("no response within 30 s".into()),
+    }
+}
+
+/// The HTTP status inside an API Gateway response (200 for the floor's `{}`).
+fn status_of(body: &[u8]) -> u16 {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("statusCode").and_then(Value::as_u64))
+        .map_or(200, |s| s as u16)
+}
+
+fn check_status(failures: &mut Vec<String>, phase: &str, body: &[u8]) {
+    let status = status_of(body);
+    // A few examples are enough to diagnose; a broken run must not print a thousand.
+    if !(200..300).contains(&status) && failures.len() < 5 {
+        let text = String::from_utf8_lossy(body);
+        let short: String = text.chars().take(300).collect();
+        failures.push(format!("{phase}: status {status}: {short}"));
+    }
+}

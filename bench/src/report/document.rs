@@ -1,0 +1,151 @@
+//! The text of BENCHMARKS.md: the method, the results, the budgets, the cost, and the notes
+//! and comparisons kept in bench/ beside it.
+
+use super::budgets::Verdicts;
+use super::{Run, cost, node};
+use crate::procfs::machine;
+use crate::stats::{median, ms, p50, p99};
+
+/// BENCHMARKS.md for `run`, with its results table and the budgets' verdicts.
+pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
+    let Run {
+        results,
+        database,
+        argon2,
+        argon2_first,
+        cold,
+        warm,
+        warm_hashing,
+        ..
+    } = *run;
+    let ratios = node::table(run);
+    let budget_summary = verdicts.summary();
+    let budget_rows = &verdicts.rows;
+    let cost = cost::table(results);
+    let argon2_hash = median(argon2);
+    let argon2_first_hash = median(argon2_first);
+    let login_cpu = cost::login_cpu(results, argon2_hash);
+    let argon2_table = cost::login_at_memory_sizes(login_cpu);
+    let db_first_get = median(&database.first_get);
+    let db_first_sign_up = median(&database.first_sign_up);
+
+    let profiles = std::fs::read_to_string("bench/profiles.md").unwrap_or_else(|_| {
+        "Not measured yet: `bench/profiles.sh` builds get-user under other profiles and writes \
+         `bench/profiles.md`, which the next `make bench` includes.\n"
+            .to_owned()
+    });
+    // `make load` leaves its report here; it belongs with the other measurements.
+    let load = std::fs::read_to_string("bench/load-report.md").unwrap_or_else(|_| {
+        "Not run yet: `make load` writes `bench/load-report.md`, and the next `make bench` includes it.\n"
+            .to_owned()
+    });
+    let notes = std::fs::read_to_string("bench/notes.md").unwrap_or_default();
+
+    format!(
+        "# Benchmarks\n\n\
+         Written by `make bench` ({date}); do not edit by hand (the notes come from \
+         `bench/notes.md` and `bench/profiles.md`).\n\n\
+         **Machine:** {machine}. DynamoDB Local {ddb} on the same machine, over loopback.\n\n\
+         **Method.** Each function's release binary (native x86_64, the workspace's release profile) \
+         runs under the bench's own Lambda Runtime API emulator (`bench/src/emulator.rs`) with Lambda's \
+         environment variables and `RUST_LOG=warn`, against DynamoDB Local, with real API Gateway \
+         HTTP API (v2) events. One process at a time, never two. DynamoDB Local's JVM runs with its quick \
+         compiler only (`-XX:TieredStopAtLevel=1`): its optimising compiler's threads otherwise took a quarter of \
+         this 2-core machine's CPU during a run, beside the process being timed; before each function's cold \
+         starts the harness waits for the machine to be idle.\n\n\
+         - **init**: spawn → the first `GET /runtime/invocation/next` (everything `main` does before serving).\n\
+         - **cold**: spawn → the first response posted (init plus the first request, with its first DynamoDB call \
+           on a new connection). {cold} cold starts per subject, each a new process.\n\
+         - **DynamoDB Local's own time**, per cold start: the functions reach DynamoDB Local through a \
+           timing relay in their cold starts (`bench/src/relay.rs`), which records, per call, the request's first \
+           byte reaching it → the response's last byte from DynamoDB Local. The cold budgets take that sum, the \
+           database's part of the very same first request however many calls it made, from each cold start. \
+           The relay's own hop stays in the cold figures; warm processes talk to DynamoDB Local directly.\n\
+         - **warm**: event handed to the waiting `GET /next` → response posted, {warm} sequential invocations \
+           on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
+           a password on every call).\n\
+         - **CPU per warm call**: the warm process's time on a CPU, all threads (the scheduler's \
+           `se.sum_exec_runtime`, nanoseconds, from /proc/<pid>/task/*/sched), over the warm loop ÷ invocations. \
+           *Of it in the kernel*: stime's share of utime + stime over the same loop; on loopback the kernel time \
+           includes the receiving side's network stack (DynamoDB Local's, the emulator's), which runs in the sender's time.\n\
+         - **peak RSS**: VmHWM of the warm process after its loop.\n\
+         - **floor**: a bare `lambda_runtime` function answering `{{}}` (`bench/floor`), the least any \
+           function can cost under this harness.\n\
+         - **node …**: the seed's stack, get-user and create-user as Node.js {node} handlers (AWS SDK v3, \
+           jsonwebtoken, @node-rs/argon2 at the same argon2id parameters, the same items), \
+           run by a minimal runtime loop (`bench/peers/node`).\n\
+         - Events: create-user gets a new email each call; login the right password of one user (no failure, \
+           no throttling); refresh and logout each a refresh token of a new session, issued beforehand with \
+           `shared::auth::start_session`; delete-user a user made for it beforehand (stored with a fixed \
+           valid hash, not hashed); create-order one unit of a product seeded with 1 000 000 in stock (the most a product may hold); \
+           update-user a name change (no password, so no hash). All pools are made before the timed loop.\n\n\
+         ## Results\n\n{table}\n\
+         ![Median cold start per function](bench/cold-start.svg)\n\n\
+         **DynamoDB Local itself**, through the same SDK client settings as the functions (`shared::store`): \
+         a new client's first GetItem {:.2} ms (p99 {:.2}), first sign-up TransactWriteItems {:.2} ms (p99 {:.2}); \
+         then GetItem p50 {:.2} / p99 {:.2} ms and the sign-up transaction p50 {:.2} / p99 {:.2} ms. \
+         One argon2id hash (m=19456, t=2, p=1): {:.1} ms in a process that has hashed before, {:.1} ms as a new \
+         process's first (p99 {:.1}), which also faults in its 19 MiB of working memory.\n\n\
+         ### Against the Node.js peer\n\n{ratios}\n\
+         ## Budgets\n\n\
+         `make bench` exits non-zero when one is missed. {budget_summary}\n\n\
+         | | budget (medians) |\n|---|---|\n{budget_rows}\n\
+         ## Cost\n\n\
+         Lambda bills memory × duration (rounded up to 1 ms), plus a fee per request. \"As measured\" uses the warm \
+         p50 on this machine, where the function has a whole core; at 128 MB Lambda gives {share128:.1} % of a \
+         vCPU (a full one at 1769 MB), so the estimate slows the CPU part of a call (its measured CPU time) by \
+         that share and keeps the waiting part. Both ignore the request fee ($0.20 per million) and Lambda's own \
+         overhead; the USD column uses ${usd} per GB-s (arm64).\n\n{cost}\n\
+         **Login's password check at other memory sizes.** login's CPU per warm call ({:.1} ms here, nearly all \
+         argon2id verification) at Lambda's CPU share:\n\n{argon2_table}\n\
+         ## Release profile\n\n{profiles}\n{notes}\
+         ## Load (`make load`)\n\n{load}\n\
+         ## Reproduce\n\n\
+         ```sh\n\
+         make bench                                   # everything, as above (about 25 minutes the first time)\n\
+         BENCH_COLD=5 BENCH_WARM=100 BENCH_ZIPS=0 make bench              # a quick run\n\
+         BENCH_FUNCTIONS=get-user,create-user BENCH_NODE=1 make bench     # a subset\n\
+         bench/profiles.sh                            # the release-profile comparison\n\
+         ```\n\n\
+         Needs what `make test` needs (Rust, Java 17+ for DynamoDB Local) plus Node.js 20 and npm for the peer \
+         (`BENCH_NODE=0` skips it) and cargo-lambda with zig for the arm64 zips (`make tools`; `BENCH_ZIPS=0` \
+         skips them).\n",
+        ms(db_first_get),
+        p99(&database.first_get),
+        ms(db_first_sign_up),
+        p99(&database.first_sign_up),
+        p50(&database.get),
+        p99(&database.get),
+        p50(&database.sign_up),
+        p99(&database.sign_up),
+        ms(argon2_hash),
+        ms(argon2_first_hash),
+        p99(argon2_first),
+        ms(login_cpu),
+        date = today(),
+        machine = machine(),
+        ddb = "2.9.30 (Java)",
+        node = node_version(),
+        usd = cost::ARM64_USD_PER_GB_SECOND,
+        share128 = cost::cpu_share(128) * 100.0,
+    )
+}
+
+fn today() -> String {
+    std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn node_version() -> String {
+    std::process::Command::new("/usr/bin/node")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "20".to_owned())
+}

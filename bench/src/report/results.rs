@@ -1,0 +1,41 @@
+//! The results table: every subject's medians and 99th percentiles, CPU, memory and sizes.
+
+use std::fmt::Write as _;
+
+use super::Run;
+use crate::sizes::binary_size;
+use crate::stats::{mib, p50, p99};
+
+pub fn table(run: &Run) -> String {
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "| function | MB | init p50 / p99 ms | cold p50 / p99 ms | warm p50 / p99 ms | CPU per warm call µs | of it in the kernel | peak RSS MiB | x86_64 binary MB | arm64 zip MB |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for m in run.results.iter().chain(run.peers) {
+        let zip = run
+            .zips
+            .and_then(|z| z.get(&m.name))
+            .map_or("–".to_owned(), |b| format!("{:.2}", *b as f64 / 1e6));
+        let binary = binary_size(run.bin_dir, &m.name).map_or("–".to_owned(), |bytes| {
+            format!("{:.2}", bytes as f64 / 1e6)
+        });
+        let _ = writeln!(
+            table,
+            "| {} | {} | {:.1} / {:.1} | {:.1} / {:.1} | {:.2} / {:.2} | {} | {:.0} % | {:.1} | {binary} | {zip} |",
+            m.name,
+            m.memory_mb,
+            p50(&m.init),
+            p99(&m.init),
+            p50(&m.cold),
+            p99(&m.cold),
+            p50(&m.warm),
+            p99(&m.warm),
+            m.cpu_per_warm.as_micros(),
+            m.kernel_share * 100.0,
+            mib(m.peak_rss_kib),
+        );
+    }
+    table
+}
