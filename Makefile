@@ -1,9 +1,11 @@
 # The two commands: `make dev` (serve the API locally) and `make test`. `make help` lists all.
 SHELL := bash
 .DEFAULT_GOAL := help
-CARGO_LAMBDA_VERSION := 1.9.2
+# The Python tools live in .local/venv (infra/venv.sh): first on PATH for every recipe, every
+# script and `cargo lambda`, which looks for `cargo-lambda` there.
+export PATH := $(CURDIR)/.local/venv/bin:$(PATH)
 
-.PHONY: help dev test check-template test-infra deploy logs destroy admin fuzz load bench tools lint fmt clean
+.PHONY: help dev test check-template test-infra deploy logs destroy admin fuzz load bench tools venv lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -14,7 +16,7 @@ dev: tools ## Serve the whole API on http://127.0.0.1:9000 over DynamoDB Local (
 test: tools check-template ## Run every test against a DynamoDB Local of its own
 	@infra/test.sh
 
-check-template: ## cfn-lint and sam validate --lint on template.yaml (offline)
+check-template: venv ## cfn-lint and sam validate --lint on template.yaml (offline)
 	@infra/check-template.sh
 
 test-infra: tools check-template ## The template checks and a full `sam build` (release builds of every function: slow)
@@ -23,10 +25,10 @@ test-infra: tools check-template ## The template checks and a full `sam build` (
 deploy: tools ## Build and deploy the stack with SAM (guided the first time: GUIDED=1 forces it)
 	@infra/deploy.sh
 
-logs: ## Tail a deployed function's logs: make logs FUNCTION=LoginFunction
+logs: venv ## Tail a deployed function's logs: make logs FUNCTION=LoginFunction
 	SAM_CLI_TELEMETRY=0 sam logs --stack-name $${STACK_NAME:-serverless-rust-backend} --name $(FUNCTION) --tail
 
-destroy: ## Delete the deployed stack (the table and its data are retained; see README)
+destroy: venv ## Delete the deployed stack (the table and its data are retained; see README)
 	SAM_CLI_TELEMETRY=0 sam delete --stack-name $${STACK_NAME:-serverless-rust-backend}
 
 admin: tools ## Create or promote an admin: make admin EMAIL=… PASSWORD=… [NAME=…] [TABLE_NAME=… for AWS]
@@ -41,14 +43,11 @@ load: tools ## A bounded mixed load run through cargo lambda watch (LOAD_SECONDS
 bench: tools ## Cold start, warm cost, memory and size of every function; writes BENCHMARKS.md
 	@bench/run.sh
 
-tools: ## Install what the Makefile needs and is missing (cargo-lambda, DynamoDB Local)
-	@if ! cargo lambda --version >/dev/null 2>&1; then \
-	  echo "[tools] installing cargo-lambda $(CARGO_LAMBDA_VERSION) with pip (brings zig for cross-compiling)"; \
-	  python3 -m pip install --quiet "cargo-lambda==$(CARGO_LAMBDA_VERSION)"; \
-	  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true; \
-	  cargo lambda --version >/dev/null 2>&1 || { echo "[tools] cargo-lambda installed but not on PATH: add pip's script directory to PATH"; exit 1; }; \
-	fi
+tools: venv ## Install what the Makefile needs and is missing (the Python tools, DynamoDB Local)
 	@infra/dynamodb-local.sh install
+
+venv: ## Create or update .local/venv: cargo-lambda, cfn-lint, aws-sam-cli, schemathesis (pinned)
+	@infra/venv.sh
 
 lint: ## rustfmt and clippy, warnings as errors
 	cargo fmt --all -- --check

@@ -3,7 +3,8 @@
 # time (no deployed settings in samconfig.toml's local copy yet) or with GUIDED=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v sam >/dev/null 2>&1 || { echo "[deploy] installing aws-sam-cli with pip"; python3 -m pip install --quiet aws-sam-cli==1.170.0; }
+# sam, and the cargo-lambda that `sam build` calls, from the project's venv.
+. infra/venv.sh
 export SAM_CLI_TELEMETRY=0
 sam build --template template.yaml
 if [ "${GUIDED:-0}" = 1 ] || [ ! -f .aws-sam/deployed ]; then

@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. infra/venv.sh # cargo-lambda
+
 say() { printf '[dev] %s\n' "$*" >&2; }
 
 DDB_PORT=${DYNAMODB_LOCAL_PORT:-8000}

@@ -3,6 +3,7 @@
 #   LOAD_SECONDS (60), LOAD_CLIENTS (8), LOAD_REPORT (bench/load-report.md, which BENCHMARKS.md includes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. infra/venv.sh # cargo-lambda
 port=$(infra/dynamodb-local.sh free-port)
 pidfile=.local/dynamodb-load-$port.pid
 infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
@@ -11,4 +12,4 @@ export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 export LOAD_REPORT="${LOAD_REPORT:-$PWD/bench/load-report.md}"
 packages=(); for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
 cargo build --quiet --bins "${packages[@]}"
-cargo test -p infra --test load -- --ignored --nocapture
+cargo test --workspace --test load -- --ignored --nocapture

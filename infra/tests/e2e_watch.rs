@@ -1,76 +1,13 @@
 //! End to end through `cargo lambda watch`: real HTTP on loopback to the contract's paths, the
 //! router in Cargo.toml, the real binaries, DynamoDB Local. This is what `make dev` serves.
 
+mod support;
+
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use shared::test_support::{
-    TEST_ACCESS_SECRET, TEST_AUDIENCE, TEST_ISSUER, TEST_REFRESH_SECRET, TestApp,
-};
-
-/// `cargo lambda watch` and everything it started, stopped when dropped (even on a failed
-/// assertion): it runs in its own process group, which is signalled as a whole.
-struct Watch {
-    child: Child,
-    port: u16,
-}
-
-impl Watch {
-    fn start(env_file: &Path, log: &Path) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut command = Command::new("cargo");
-        command
-            .args([
-                "lambda",
-                "watch",
-                "--quiet",
-                "--invoke-address",
-                "127.0.0.1",
-            ])
-            .args(["--invoke-port", &port.to_string()])
-            .arg("--env-file")
-            .arg(env_file)
-            .current_dir(workspace)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(log).unwrap())
-            .stderr(std::fs::File::create(log.with_extension("err")).unwrap());
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let child = command
-            .spawn()
-            .expect("cargo lambda watch starts (is cargo-lambda installed? `make tools`)");
-        let watch = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "cargo lambda watch did not listen on {port} within 120 s"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        watch
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let _ = self.child.wait();
-    }
-}
+use shared::test_support::TestApp;
+use support::{Watch, agent};
 
 struct Reply {
     status: u16,
@@ -123,35 +60,13 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        // The first call to each function compiles it.
-        .timeout_global(Some(Duration::from_secs(300)))
-        .build()
-        .into()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_up_then_read_yourself_over_real_http() {
     // A table of its own, created from template.yaml like every test's.
     let app = TestApp::spawn().await;
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap();
-    let dir = std::env::temp_dir().join(format!("e2e-{}", app.table));
-    std::fs::create_dir_all(&dir).unwrap();
-    let env_file = dir.join(".env");
-    std::fs::write(
-        &env_file,
-        format!(
-            "TABLE_NAME={}\nDYNAMODB_ENDPOINT={endpoint}\nJWT_SECRET={TEST_ACCESS_SECRET}\n\
-             REFRESH_TOKEN_SECRET={TEST_REFRESH_SECRET}\nJWT_ISSUER={TEST_ISSUER}\nJWT_AUDIENCE={TEST_AUDIENCE}\n",
-            app.table
-        ),
-    )
-    .unwrap();
-
     // Its output stays in `dir` (kept if an assertion fails) rather than in the test's.
-    let watch = Watch::start(&env_file, &dir.join("watch.log"));
+    let dir = std::env::temp_dir().join(format!("e2e-{}", app.table));
+    let watch = Watch::start(&dir, &app.table, "info", &[]);
     let http = agent();
 
     let created = tokio::task::block_in_place(|| {

@@ -3,29 +3,16 @@
 //! (throughput, p50/p99 per operation, errors) and the table's invariants. Run by `make load`;
 //! ignored by `cargo test` (it takes a minute and measures nothing `make test` should gate).
 
+mod support;
+
 use std::collections::HashMap;
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use shared::test_support::{
-    TEST_ACCESS_SECRET, TEST_AUDIENCE, TEST_ISSUER, TEST_REFRESH_SECRET, TestApp,
-};
-
-struct Watch(Child);
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
+use shared::test_support::TestApp;
+use support::{Watch, agent};
 
 fn env_var<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -87,56 +74,14 @@ async fn mixed_load_through_cargo_lambda_watch() {
     let product = app.product("Load tea", 100, 1_000_000).await;
 
     let dir = std::env::temp_dir().join(format!("load-{}", app.table));
-    std::fs::create_dir_all(&dir).unwrap();
-    let env_file = dir.join(".env");
-    std::fs::write(
-        &env_file,
-        format!(
-            "TABLE_NAME={}\nDYNAMODB_ENDPOINT={}\nJWT_SECRET={TEST_ACCESS_SECRET}\nREFRESH_TOKEN_SECRET={TEST_REFRESH_SECRET}\n\
-             JWT_ISSUER={TEST_ISSUER}\nJWT_AUDIENCE={TEST_AUDIENCE}\nRUST_LOG=warn\n",
-            app.table,
-            std::env::var("DYNAMODB_ENDPOINT").unwrap()
-        ),
-    )
-    .unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut command = Command::new("cargo");
-    command
-        .args([
-            "lambda",
-            "watch",
-            "--quiet",
-            "--ignore-changes",
-            "--invoke-address",
-            "127.0.0.1",
-        ])
-        .args([
-            "--invoke-port",
-            &port.to_string(),
-            "--concurrency",
-            "2",
-            "--env-file",
-        ])
-        .arg(&env_file)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(dir.join("watch.log")).unwrap())
-        .stderr(std::fs::File::create(dir.join("watch.err")).unwrap());
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let _watch = Watch(command.spawn().expect("cargo lambda watch starts"));
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let base = format!("http://127.0.0.1:{port}");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(300)))
-        .build()
-        .into();
+    let watch = Watch::start(
+        &dir,
+        &app.table,
+        "warn",
+        &["--ignore-changes", "--concurrency", "2"],
+    );
+    let base = watch.url("");
+    let agent = agent();
 
     // Warm-up, unmeasured: every function compiles and starts once.
     let warm = call(
