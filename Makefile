@@ -5,7 +5,7 @@ SHELL := bash
 # script and `cargo lambda`, which looks for `cargo-lambda` there.
 export PATH := $(CURDIR)/.local/venv/bin:$(PATH)
 
-.PHONY: help dev test check-template test-infra deploy logs destroy admin fuzz load bench tools venv lint fmt clean
+.PHONY: help dev test check-template test-infra deploy logs destroy admin fuzz load bench tools venv lint fmt clean rotate-keys revoke-previous-key
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -30,6 +30,12 @@ logs: venv ## Tail a deployed function's logs: make logs FUNCTION=LoginFunction
 
 destroy: venv ## Delete the deployed stack (the table and its data are retained; see README)
 	SAM_CLI_TELEMETRY=0 sam delete --stack-name $${STACK_NAME:-serverless-rust-backend}
+
+rotate-keys: venv ## New signing keys; old tokens stay valid until they expire (local `make dev`, or STACK_NAME=… for AWS)
+	@infra/keys.sh rotate
+
+revoke-previous-key: venv ## Drop the keys before the last rotation: their tokens fail within KEY_CACHE_SECONDS (STACK_NAME=… for AWS)
+	@infra/keys.sh revoke-previous
 
 admin: tools ## Create or promote an admin: make admin EMAIL=… PASSWORD=… [NAME=…] [TABLE_NAME=… for AWS]
 	@infra/admin.sh

@@ -51,7 +51,12 @@ pidfile=.local/dynamodb-bench-$port.pid
 # soon (bench/notes.md, "DynamoDB Local's JIT"). What the database itself takes is measured per
 # call anyway (bench/src/relay.rs).
 DYNAMODB_LOCAL_JAVA_OPTS=-XX:TieredStopAtLevel=1 infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
-trap 'infra/dynamodb-local.sh stop "$pidfile"' EXIT
-export DYNAMODB_ENDPOINT="http://127.0.0.1:$port" BENCH_BIN_DIR=target/release
+# The signing functions read their keys from the secret store at start, as in Lambda.
+moto_port=$(infra/dynamodb-local.sh free-port)
+moto_pidfile=.local/moto-bench-$moto_port.pid
+infra/moto.sh start "$moto_port" "$moto_pidfile"
+trap 'infra/dynamodb-local.sh stop "$pidfile"; infra/moto.sh stop "$moto_pidfile"' EXIT
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$port" SECRETS_MANAGER_ENDPOINT="http://127.0.0.1:$moto_port"
+export BENCH_BIN_DIR=target/release
 say "measuring (BENCH_COLD=${BENCH_COLD:-20}, BENCH_WARM=${BENCH_WARM:-1000})"
 target/bench-harness/release/bench

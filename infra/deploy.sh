@@ -13,3 +13,8 @@ if [ "${GUIDED:-0}" = 1 ] || [ ! -f .aws-sam/deployed ]; then
 else
   sam deploy --config-file samconfig.toml
 fi
+
+# The stack creates the two key secrets empty (no key ever passes through CloudFormation). Fill
+# them once, with the public keys' table item, through the keys tool: `init` writes only what is
+# missing, so every deploy may run it. Rotation is `make rotate-keys` (README).
+STACK_NAME=${STACK_NAME:-serverless-rust-backend} infra/keys.sh init

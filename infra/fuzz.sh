@@ -22,24 +22,31 @@ work=$(mktemp -d)
 ddb_port=$(infra/dynamodb-local.sh free-port)
 api_port=$(infra/dynamodb-local.sh free-port)
 pidfile="$work/dynamodb.pid"
+moto_port=$(infra/dynamodb-local.sh free-port)
+moto_pidfile="$work/moto.pid"
 watch_pid=
 cleanup() {
   [ -n "$watch_pid" ] && kill -TERM -- "-$watch_pid" 2>/dev/null || true
   infra/dynamodb-local.sh stop "$pidfile"
+  infra/moto.sh stop "$moto_pidfile"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 infra/dynamodb-local.sh start "$ddb_port" --in-memory "$pidfile"
+infra/moto.sh start "$moto_port" "$moto_pidfile"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$ddb_port" TABLE_NAME=fuzz
+export SECRETS_MANAGER_ENDPOINT="http://127.0.0.1:$moto_port"
+export ACCESS_TOKEN_KEY_SECRET_ID=fuzz/access-token-key REFRESH_TOKEN_KEY_SECRET_ID=fuzz/refresh-token-key
 cargo run --quiet --bin create-table
+cargo run --quiet --bin keys -- init >&2
 ADMIN_EMAIL=fuzz-admin@example.com ADMIN_PASSWORD="fuzzing as an admin" cargo run --quiet --bin admin >&2
-secret() { head -c 48 /dev/urandom | base64 | tr -d '/+=\n'; }
 cat >"$work/env" <<ENV
 TABLE_NAME=fuzz
 DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT
-JWT_SECRET=$(secret)
-REFRESH_TOKEN_SECRET=$(secret)
+SECRETS_MANAGER_ENDPOINT=$SECRETS_MANAGER_ENDPOINT
+ACCESS_TOKEN_KEY_SECRET_ID=$ACCESS_TOKEN_KEY_SECRET_ID
+REFRESH_TOKEN_KEY_SECRET_ID=$REFRESH_TOKEN_KEY_SECRET_ID
 JWT_ISSUER=http://127.0.0.1:$api_port
 JWT_AUDIENCE=fuzz
 RUST_LOG=warn

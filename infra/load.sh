@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 port=$(infra/dynamodb-local.sh free-port)
 pidfile=.local/dynamodb-load-$port.pid
 infra/dynamodb-local.sh start "$port" --in-memory "$pidfile"
-trap 'infra/dynamodb-local.sh stop "$pidfile"' EXIT
-export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+moto_port=$(infra/dynamodb-local.sh free-port)
+moto_pidfile=.local/moto-load-$moto_port.pid
+infra/moto.sh start "$moto_port" "$moto_pidfile"
+trap 'infra/dynamodb-local.sh stop "$pidfile"; infra/moto.sh stop "$moto_pidfile"' EXIT
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$port" SECRETS_MANAGER_ENDPOINT="http://127.0.0.1:$moto_port"
 export LOAD_REPORT="${LOAD_REPORT:-$PWD/bench/load-report.md}"
 packages=(); for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
 cargo build --quiet --bins "${packages[@]}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test, against a DynamoDB Local of its own (in memory, on a free port),
-# unless DYNAMODB_ENDPOINT names one already running. Stops what it started.
+# unless DYNAMODB_ENDPOINT names one already running, and a moto server (the secret store's
+# stand-in) likewise unless SECRETS_MANAGER_ENDPOINT names one. Stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,11 @@ say() { printf '[test] %s\n' "$*" >&2; }
 IAM_OBSERVED_DIR=$(mktemp -d)
 export IAM_OBSERVED_DIR
 pidfile=
+moto_pidfile=
 cleanup() {
   rm -rf "$IAM_OBSERVED_DIR"
   if [ -n "$pidfile" ]; then infra/dynamodb-local.sh stop "$pidfile"; fi
+  if [ -n "$moto_pidfile" ]; then infra/moto.sh stop "$moto_pidfile"; fi
 }
 trap cleanup EXIT
 
@@ -23,6 +26,14 @@ if [ -z "${DYNAMODB_ENDPOINT:-}" ]; then
   export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 else
   say "using the DynamoDB at $DYNAMODB_ENDPOINT"
+fi
+if [ -z "${SECRETS_MANAGER_ENDPOINT:-}" ]; then
+  port=$(infra/dynamodb-local.sh free-port)
+  moto_pidfile=.local/moto-test-$port.pid
+  infra/moto.sh start "$port" "$moto_pidfile"
+  export SECRETS_MANAGER_ENDPOINT="http://127.0.0.1:$port"
+else
+  say "using the secret store at $SECRETS_MANAGER_ENDPOINT"
 fi
 
 say "running every test of the workspace (each test creates its own table)"

@@ -6,19 +6,22 @@
 # its bin directory first on PATH. The Makefile runs it and exports that PATH itself.
 
 venv_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-venv_dir="$venv_root/.local/venv"
+# VENV_TOOLS=checkov: the same for infra/checkov.in/.txt in .local/venv-checkov (checkov pins an
+# exact boto3 that the SAM CLI's cannot share one venv with).
+venv_tools=${VENV_TOOLS:-python-tools}
+venv_dir="$venv_root/.local/venv${VENV_TOOLS:+-$VENV_TOOLS}"
 
 venv_ensure() (
   set -euo pipefail
-  local lock="$venv_root/infra/python-tools.txt" stamp="$venv_dir/python-tools.txt"
+  local lock="$venv_root/infra/$venv_tools.txt" stamp="$venv_dir/$venv_tools.txt"
   mkdir -p "$venv_root/.local"
   # Two make targets at once (test and fuzz) must not build the venv twice.
-  exec 9>"$venv_root/.local/venv.lock"
+  exec 9>"$venv_dir.lock"
   flock 9
   cmp -s "$lock" "$stamp" && return 0
   local tools
-  tools=$(grep -v '^#' "$venv_root/infra/python-tools.in" | tr '\n' ' ')
-  printf '[tools] creating .local/venv (first use, or infra/python-tools.txt changed): %s\n' "$tools" >&2
+  tools=$(grep -v '^#' "$venv_root/infra/$venv_tools.in" | tr '\n' ' ')
+  printf '[tools] creating %s (first use, or infra/%s.txt changed): %s\n' "${venv_dir#"$venv_root/"}" "$venv_tools" "$tools" >&2
   rm -rf "$venv_dir"
   python3 -m venv "$venv_dir" || {
     echo "[tools] python3 -m venv failed: Python 3 with its venv module is needed (Debian: apt-get install python3-venv)" >&2

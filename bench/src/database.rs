@@ -36,7 +36,7 @@ pub struct DatabaseLatency {
 pub async fn latency(app: &TestApp, ada: &User, firsts: usize, samples: usize) -> DatabaseLatency {
     let fresh_store = || async {
         Store::new(
-            shared::store::dynamodb_client(Some(&endpoint())).await,
+            shared::store::dynamodb_client(Some(&endpoint()), &Default::default()).await,
             app.table.clone(),
         )
     };

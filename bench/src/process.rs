@@ -7,7 +7,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use shared::test_support::{TEST_ACCESS_SECRET, TEST_AUDIENCE, TEST_ISSUER, TEST_REFRESH_SECRET};
+use shared::test_support::{TEST_AUDIENCE, TEST_ISSUER, key_env};
 
 use crate::measure::Subject;
 
@@ -92,8 +92,6 @@ pub fn lambda_env(
         ("AWS_SESSION_TOKEN", "bench-session-token"),
         ("TABLE_NAME", table),
         ("DYNAMODB_ENDPOINT", database),
-        ("JWT_SECRET", TEST_ACCESS_SECRET),
-        ("REFRESH_TOKEN_SECRET", TEST_REFRESH_SECRET),
         ("JWT_ISSUER", TEST_ISSUER),
         ("JWT_AUDIENCE", TEST_AUDIENCE),
         // Logging must not dominate what is measured (the functions' own default is `info`).
@@ -102,6 +100,11 @@ pub fn lambda_env(
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .chain(
+            key_env(&subject.name, table)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v)),
+        )
         .collect()
 }
 

@@ -4,7 +4,7 @@
 use serde_json::json;
 use shared::ExposeSecret;
 use shared::http::serve;
-use shared::test_support::{ApiEvent, CapturedLogs, TestApp, TestResponse, test_config};
+use shared::test_support::{ApiEvent, CapturedLogs, TestApp, TestResponse};
 
 async fn call<F, Fut>(event: ApiEvent, handler: F) -> TestResponse
 where
@@ -24,7 +24,7 @@ fn data<'a>(response: &'a TestResponse, field: &str) -> &'a str {
 async fn a_whole_session_logs_no_password_hash_or_token() {
     let app = TestApp::spawn().await;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap();
-    let login = shared::App::build(test_config(&app.table, Some(&endpoint))).await;
+    let login = shared::App::build(app.config_via(&endpoint)).await;
     let (logs, _guard) = CapturedLogs::start();
     let password = "a passphrase nobody logs";
 

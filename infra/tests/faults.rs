@@ -10,9 +10,7 @@ use serde_json::json;
 use shared::App;
 use shared::domain::{Order, Product, User};
 use shared::http::serve;
-use shared::test_support::{
-    ApiEvent, Fault, FaultProxy, TEST_PASSWORD, TestApp, TestResponse, test_config,
-};
+use shared::test_support::{ApiEvent, Fault, FaultProxy, TEST_PASSWORD, TestApp, TestResponse};
 
 const ROUTES: [&str; 13] = [
     "POST /users",
@@ -46,7 +44,7 @@ impl World {
     async fn new() -> Self {
         let direct = TestApp::spawn().await;
         let proxy = FaultProxy::start(&std::env::var("DYNAMODB_ENDPOINT").unwrap()).await;
-        let app = App::build(test_config(&direct.table, Some(proxy.endpoint()))).await;
+        let app = App::build(direct.config_via(proxy.endpoint())).await;
         let ada = direct.user("Ada", "ada@example.com").await;
         let admin = direct.admin("root@example.com").await;
         let tea = direct.product("Tea", 450, 1000).await;

@@ -1,17 +1,19 @@
 //! The checks on template.yaml that need no AWS account: every function crate is deployed
 //! with a route, the routes are the contract's and the local router's, every function is what
-//! it should be once Globals are merged, and the local table is the template's. What each
-//! function's policy grants is checked against its tests' calls by `iam.rs`.
+//! it should be once Globals are merged, the local table is the template's, and no key is in
+//! the template while only the functions that need a secret may read it. What each function's
+//! DynamoDB policy grants is checked against its tests' calls by `iam.rs`; the deployed stack,
+//! by infra/rehearsal.
 
 mod deployed;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{KeySchemaElement, TimeToLiveStatus};
 use serde_yaml_ng::Value;
 use shared::test_support::TestApp;
 
-use deployed::{functions, granted, merged, reference, template, workspace};
+use deployed::{functions, granted, merged, readable_secrets, reference, template, workspace};
 
 /// The crates under functions/.
 fn function_crates() -> BTreeSet<String> {
@@ -97,6 +99,7 @@ fn the_deployed_routes_are_the_contracts() {
         ("POST", "/orders"),
         ("GET", "/orders/{id}"),
         ("GET", "/orders"),
+        ("GET", "/.well-known/jwks.json"),
         ("GET", "/health"),
     ];
     let deployed: BTreeSet<(String, String)> = template_routes()
@@ -194,6 +197,99 @@ fn the_table_is_kept_safe() {
         properties["SSESpecification"]["SSEEnabled"].as_bool(),
         Some(true)
     );
+}
+
+/// The environment variable through which a function finds each secret (logical id).
+const SECRET_ID_VARIABLES: [(&str, &str); 2] = [
+    ("ACCESS_TOKEN_KEY_SECRET_ID", "AccessTokenKey"),
+    ("REFRESH_TOKEN_KEY_SECRET_ID", "RefreshTokenKey"),
+];
+
+#[test]
+fn only_the_signing_functions_can_read_the_access_tokens_private_key() {
+    // A verifying-only function that could read AccessTokenKey could mint any token.
+    let readers: BTreeMap<String, BTreeSet<String>> = functions(&template())
+        .iter()
+        .map(|function| (function.crate_name.clone(), readable_secrets(function)))
+        .filter(|(_, secrets)| !secrets.is_empty())
+        .collect();
+    let set = |ids: &[&str]| ids.iter().map(|id| id.to_string()).collect::<BTreeSet<_>>();
+    let wanted = BTreeMap::from([
+        (
+            "login".to_owned(),
+            set(&["AccessTokenKey", "RefreshTokenKey"]),
+        ),
+        (
+            "refresh".to_owned(),
+            set(&["AccessTokenKey", "RefreshTokenKey"]),
+        ),
+        ("logout".to_owned(), set(&["RefreshTokenKey"])),
+    ]);
+    assert_eq!(readers, wanted);
+}
+
+#[test]
+fn a_function_is_told_the_ids_of_exactly_the_secrets_it_may_read() {
+    for function in functions(&template()) {
+        let variables = &function.properties["Environment"]["Variables"];
+        let named: BTreeSet<String> = SECRET_ID_VARIABLES
+            .iter()
+            .filter(|(variable, _)| !variables[*variable].is_null())
+            .map(|(variable, secret)| {
+                assert_eq!(reference(&variables[*variable]), *secret, "{variable}");
+                secret.to_string()
+            })
+            .collect();
+        assert_eq!(
+            named,
+            readable_secrets(&function),
+            "{}",
+            function.logical_id
+        );
+    }
+}
+
+#[test]
+fn the_template_holds_no_key() {
+    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
+    // A dynamic reference would put the secret's plaintext into the resource's configuration.
+    assert!(
+        !text.contains("{{resolve:"),
+        "template.yaml resolves a secret"
+    );
+    let template = template();
+    for (id, secret) in template["Resources"].as_mapping().unwrap() {
+        if secret["Type"].as_str() == Some("AWS::SecretsManager::Secret") {
+            // Created empty: the keys tool writes the keys (infra/deploy.sh).
+            for value in ["SecretString", "GenerateSecretString"] {
+                assert!(secret["Properties"][value].is_null(), "{id:?} has {value}");
+            }
+        }
+    }
+    let secret_ids: BTreeSet<&str> = SECRET_ID_VARIABLES.iter().map(|(v, _)| *v).collect();
+    for function in functions(&template) {
+        let name = &function.logical_id;
+        for (variable, value) in function.properties["Environment"]["Variables"]
+            .as_mapping()
+            .unwrap()
+        {
+            let variable = variable.as_str().unwrap();
+            let key_like = ["SECRET", "KEY", "TOKEN", "PASSWORD", "PRIVATE"]
+                .iter()
+                .any(|word| variable.contains(word));
+            assert!(
+                !key_like || secret_ids.contains(variable),
+                "{name}: {variable} looks like a key"
+            );
+            // Plain text only: `!Ref`s and `!Sub`s name resources, which the checks above cover.
+            if let Value::String(text) = value {
+                assert!(
+                    text.len() < 24,
+                    "{name}: {variable} holds a literal that could be a key"
+                );
+            }
+        }
+    }
 }
 
 /// An index's name, (attribute, key type) pairs and projection type.

@@ -1,23 +1,46 @@
-//! Settings, read once at init from the environment. A missing or weak value stops the function
+//! Settings, read once at init from the environment. A missing or bad value stops the function
 //! before it serves anything, with a message that names the variable.
 
-use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
 
-/// Secrets shorter than this are refused: HS256 wants at least a 256-bit key (RFC 7518 §3.2).
-pub const MIN_SECRET_BYTES: usize = 32;
+use crate::tls::TlsSettings;
 
-/// `Debug` shows the signing keys as `[REDACTED]`; `TokenKeys` and `CursorKey` read them through
-/// `expose_secret`, once, at init.
+/// No key is configured here: only the ids of the secrets that hold them (`auth/keys.rs`).
 #[derive(Clone, Debug)]
 pub struct Config {
     pub table_name: String,
-    pub jwt_secret: SecretString,
-    pub refresh_token_secret: SecretString,
+    /// The access-token signing key's secret: set for the functions that issue access tokens.
+    pub access_key_secret_id: Option<String>,
+    /// The refresh-token key's secret: set for the functions that issue, rotate or end sessions.
+    pub refresh_key_secret_id: Option<String>,
+    /// Set locally (moto); absent in AWS, where the SDK finds the regional endpoint.
+    pub secrets_manager_endpoint: Option<String>,
+    pub key_cache: KeyCacheSettings,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     /// Set locally (DynamoDB Local); absent in AWS, where the SDK finds the regional endpoint.
     pub dynamodb_endpoint: Option<String>,
     pub login_limits: LoginLimits,
+    /// `TLS_TRUST` and `TLS_EXTRA_CA_FILE`: which CAs the AWS clients trust (`tls`).
+    pub tls: TlsSettings,
+}
+
+/// How long keys are kept before they are read again (`KEY_CACHE_SECONDS`, default 300: the
+/// contract's 5 minutes for a rotation or revocation to take effect), and how often a token
+/// with an unknown key id may cause an early read (`UNKNOWN_KID_REREAD_SECONDS`, default 60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyCacheSettings {
+    pub max_age: Duration,
+    pub unknown_kid_reread: Duration,
+}
+
+impl Default for KeyCacheSettings {
+    fn default() -> Self {
+        Self {
+            max_age: Duration::from_secs(300),
+            unknown_kid_reread: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Failed-login throttling: after `per_email` failures for one email, or `per_ip` from one
@@ -44,12 +67,12 @@ impl Default for LoginLimits {
 pub enum ConfigError {
     #[error("{0} is not set")]
     Missing(&'static str),
-    #[error("{0} must be at least {MIN_SECRET_BYTES} bytes")]
-    WeakSecret(&'static str),
-    #[error("JWT_SECRET and REFRESH_TOKEN_SECRET must differ")]
-    SameSecrets,
     #[error("{0} must be a whole number from 1 to 1000000")]
     NotACount(&'static str),
+    #[error("TLS_TRUST must be \"mozilla-roots\" (the default) or \"aws-roots\", not {0:?}")]
+    UnknownTrust(String),
+    #[error("TLS_EXTRA_CA_FILE {path}: {reason}")]
+    ExtraCaFile { path: String, reason: String },
 }
 
 impl Config {
@@ -65,18 +88,24 @@ impl Config {
                 .filter(|value| !value.trim().is_empty())
                 .ok_or(ConfigError::Missing(name))
         };
-        let secret = |name: &'static str| {
-            let value = required(name)?;
-            if value.len() < MIN_SECRET_BYTES {
-                return Err(ConfigError::WeakSecret(name));
-            }
-            Ok(SecretString::from(value))
+        let optional = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let seconds = |name: &'static str, default: Duration| {
+            count(&lookup, name, default.as_secs() as u32).map(|s| Duration::from_secs(s.into()))
         };
         let defaults = LoginLimits::default();
+        let key_cache = KeyCacheSettings::default();
         let config = Self {
             table_name: required("TABLE_NAME")?,
-            jwt_secret: secret("JWT_SECRET")?,
-            refresh_token_secret: secret("REFRESH_TOKEN_SECRET")?,
+            access_key_secret_id: optional("ACCESS_TOKEN_KEY_SECRET_ID"),
+            refresh_key_secret_id: optional("REFRESH_TOKEN_KEY_SECRET_ID"),
+            secrets_manager_endpoint: optional("SECRETS_MANAGER_ENDPOINT"),
+            key_cache: KeyCacheSettings {
+                max_age: seconds("KEY_CACHE_SECONDS", key_cache.max_age)?,
+                unknown_kid_reread: seconds(
+                    "UNKNOWN_KID_REREAD_SECONDS",
+                    key_cache.unknown_kid_reread,
+                )?,
+            },
             jwt_issuer: required("JWT_ISSUER")?,
             jwt_audience: required("JWT_AUDIENCE")?,
             dynamodb_endpoint: lookup("DYNAMODB_ENDPOINT").filter(|v| !v.trim().is_empty()),
@@ -86,10 +115,8 @@ impl Config {
                 window_secs: count(&lookup, "LOGIN_WINDOW_SECONDS", defaults.window_secs as u32)?
                     .into(),
             },
+            tls: TlsSettings::from_lookup(&lookup)?,
         };
-        if config.jwt_secret.expose_secret() == config.refresh_token_secret.expose_secret() {
-            return Err(ConfigError::SameSecrets);
-        }
         Ok(config)
     }
 }
@@ -126,11 +153,6 @@ mod tests {
 
     const GOOD: &[(&str, &str)] = &[
         ("TABLE_NAME", "app"),
-        ("JWT_SECRET", "a-very-long-access-token-secret-0123456789"),
-        (
-            "REFRESH_TOKEN_SECRET",
-            "a-very-long-refresh-token-secret-0123456789",
-        ),
         ("JWT_ISSUER", "https://api.example.test"),
         ("JWT_AUDIENCE", "example-clients"),
     ];
@@ -149,17 +171,13 @@ mod tests {
         let config = Config::from_lookup(env(GOOD)).unwrap();
         assert_eq!(config.table_name, "app");
         assert_eq!(config.dynamodb_endpoint, None);
+        assert_eq!(config.access_key_secret_id, None);
+        assert_eq!(config.key_cache, KeyCacheSettings::default());
     }
 
     #[test]
     fn names_the_missing_variable() {
-        for name in [
-            "TABLE_NAME",
-            "JWT_SECRET",
-            "REFRESH_TOKEN_SECRET",
-            "JWT_ISSUER",
-            "JWT_AUDIENCE",
-        ] {
+        for name in ["TABLE_NAME", "JWT_ISSUER", "JWT_AUDIENCE"] {
             let pairs: Vec<_> = GOOD.iter().copied().filter(|(k, _)| *k != name).collect();
             let error = Config::from_lookup(env(&pairs)).unwrap_err();
             assert_eq!(error, ConfigError::Missing(name));
@@ -168,19 +186,22 @@ mod tests {
     }
 
     #[test]
-    fn refuses_short_or_equal_secrets() {
-        let short = with(&[("REFRESH_TOKEN_SECRET", "too-short")]);
+    fn reads_the_secret_ids_and_the_key_cache_intervals() {
+        let set = with(&[
+            ("ACCESS_TOKEN_KEY_SECRET_ID", "access-id"),
+            ("REFRESH_TOKEN_KEY_SECRET_ID", "refresh-id"),
+            ("KEY_CACHE_SECONDS", "2"),
+            ("UNKNOWN_KID_REREAD_SECONDS", "1"),
+        ]);
+        let config = Config::from_lookup(env(&set)).unwrap();
+        assert_eq!(config.access_key_secret_id.as_deref(), Some("access-id"));
+        assert_eq!(config.refresh_key_secret_id.as_deref(), Some("refresh-id"));
+        assert_eq!(config.key_cache.max_age, Duration::from_secs(2));
+        assert_eq!(config.key_cache.unknown_kid_reread, Duration::from_secs(1));
+        let bad = with(&[("KEY_CACHE_SECONDS", "0")]);
         assert_eq!(
-            Config::from_lookup(env(&short)).unwrap_err(),
-            ConfigError::WeakSecret("REFRESH_TOKEN_SECRET")
-        );
-        let same = with(&[(
-            "REFRESH_TOKEN_SECRET",
-            "a-very-long-access-token-secret-0123456789",
-        )]);
-        assert_eq!(
-            Config::from_lookup(env(&same)).unwrap_err(),
-            ConfigError::SameSecrets
+            Config::from_lookup(env(&bad)).unwrap_err(),
+            ConfigError::NotACount("KEY_CACHE_SECONDS")
         );
     }
 
@@ -209,9 +230,19 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_hides_secrets() {
+    fn tls_trust_is_read_with_the_rest() {
+        use crate::tls::Roots;
         let config = Config::from_lookup(env(GOOD)).unwrap();
-        let printed = format!("{config:?} {:?}", config.jwt_secret);
-        assert!(!printed.contains("very-long"), "{printed}");
+        assert_eq!(config.tls.roots, Roots::Mozilla);
+        let pinned = with(&[("TLS_TRUST", "aws-roots")]);
+        assert_eq!(
+            Config::from_lookup(env(&pinned)).unwrap().tls.roots,
+            Roots::AwsOnly
+        );
+        let bad = with(&[("TLS_TRUST", "aws")]);
+        assert_eq!(
+            Config::from_lookup(env(&bad)).unwrap_err(),
+            ConfigError::UnknownTrust("aws".into())
+        );
     }
 }

@@ -9,10 +9,12 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod pagination;
+pub mod secrets;
 pub mod store;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+pub mod tls;
 
 pub use app::App;
 pub use error::{AppError, FieldError};

@@ -3,11 +3,13 @@
 //! `VALIDATION_FAILED`, never a way into someone else's items.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use std::sync::Arc;
+
 use hmac::{Hmac, Mac};
-use secrecy::{ExposeSecret, SecretSlice};
+use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use crate::config::Config;
+use crate::auth::KeyBytes;
 use crate::domain::{OrderId, UserId};
 use crate::error::AppError;
 
@@ -16,19 +18,16 @@ type HmacSha256 = Hmac<Sha256>;
 /// Bytes of the MAC kept in a cursor: 128 bits is ample against forgery.
 const TAG_LEN: usize = 16;
 
+/// The cursor MAC key, a key of its own kept with the public token keys (`store/verification.rs`):
+/// verifying functions need it and must hold nothing that signs a token. Cheap to clone.
+#[derive(Clone, Debug)]
 pub struct CursorKey {
-    key: SecretSlice<u8>,
+    key: Arc<KeyBytes>,
 }
 
 impl CursorKey {
-    /// Derived from the access-token secret with its own label, so the two never share a key.
-    pub fn new(config: &Config) -> Self {
-        let mut mac = HmacSha256::new_from_slice(config.jwt_secret.expose_secret().as_bytes())
-            .expect("HMAC takes any key length");
-        mac.update(b"list-cursor-key-v1");
-        Self {
-            key: mac.finalize().into_bytes().to_vec().into(),
-        }
+    pub fn new(key: KeyBytes) -> Self {
+        Self { key: Arc::new(key) }
     }
 
     fn tag(&self, user: &UserId, last: &OrderId) -> Vec<u8> {
@@ -71,7 +70,7 @@ mod tests {
     use super::*;
 
     fn key() -> CursorKey {
-        CursorKey::new(&crate::test_support::test_config("t", None))
+        CursorKey::new(crate::auth::KeySet::generate().cursor_key)
     }
 
     #[test]

@@ -5,13 +5,13 @@
 use lambda_http::{Body, Request, http::header::CONTENT_TYPE};
 use proptest::prelude::*;
 use shared::AppError;
-use shared::auth::{RefreshToken, TokenKeys};
+use shared::auth::{KeySet, RefreshToken, TokenKeys, TokenRules};
 use shared::domain::{
     Email, LoginPassword, OrderRequest, Password, PriceCents, ProductName, Stock, UserName,
 };
 use shared::http::{JsonBody, MAX_BODY_BYTES};
 use shared::pagination::CursorKey;
-use shared::test_support::{ApiEvent, test_config};
+use shared::test_support::{ApiEvent, TEST_AUDIENCE, TEST_ISSUER};
 
 fn request(content_type: Option<&str>, body: Body) -> Request {
     let mut builder = lambda_http::http::Request::builder()
@@ -210,16 +210,21 @@ proptest! {
 
     #[test]
     fn any_token_text(token in ".{0,300}", parts in prop::collection::vec("[A-Za-z0-9_-]{0,60}", 0..5)) {
-        let keys = TokenKeys::new(&test_config("t", None));
+        let rules = TokenRules { issuer: TEST_ISSUER.into(), audience: TEST_AUDIENCE.into() };
+        let keys = TokenKeys::from_key_set(&KeySet::generate(), rules);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
         for candidate in [token.clone(), parts.join(".")] {
-            prop_assert_eq!(keys.verify_access(&candidate).unwrap_err().code(), "UNAUTHENTICATED");
-            prop_assert_eq!(keys.verify_refresh(&candidate).unwrap_err().code(), "INVALID_REFRESH_TOKEN");
+            let (access, refresh) = runtime.block_on(async {
+                (keys.verify_access(&candidate).await, keys.verify_refresh(&candidate).await)
+            });
+            prop_assert_eq!(access.unwrap_err().code(), "UNAUTHENTICATED");
+            prop_assert_eq!(refresh.unwrap_err().code(), "INVALID_REFRESH_TOKEN");
         }
     }
 
     #[test]
     fn any_cursor_text(cursor in ".{0,120}") {
-        let key = CursorKey::new(&test_config("t", None));
+        let key = CursorKey::new(KeySet::generate().cursor_key);
         let user = shared::domain::UserId::new();
         prop_assert_eq!(key.decode(&user, &cursor).unwrap_err().code(), "VALIDATION_FAILED");
     }

@@ -11,7 +11,7 @@ use shared::{App, AppError, FieldError};
 
 #[tracing::instrument(name = "create_order", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
-    let caller = Caller::from_request(&req, &app.tokens)?;
+    let caller = Caller::from_request(&req, &app.tokens).await?;
     let key = idempotency_key(&req)?;
     let request = parse(&req)?;
     let order = place(app, &caller.id, &request, key).await?;

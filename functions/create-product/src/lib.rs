@@ -8,7 +8,9 @@ use shared::{App, AppError};
 
 #[tracing::instrument(name = "create_product", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
-    Caller::from_request(&req, &app.tokens)?.require_admin()?;
+    Caller::from_request(&req, &app.tokens)
+        .await?
+        .require_admin()?;
     let product = parse(&req)?.into_product();
     app.store.create_product(&product).await?;
     Ok(ApiResponse::created(

@@ -11,7 +11,7 @@ const ATTEMPTS: usize = 3;
 
 #[tracing::instrument(name = "delete_user", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
-    let caller = Caller::from_request(&req, &app.tokens)?;
+    let caller = Caller::from_request(&req, &app.tokens).await?;
     let id = caller.user_to_act_on(path_param(&req, "id")?)?;
     for _ in 0..ATTEMPTS {
         let record = app.store.find_user(&id).await?.ok_or(AppError::NotFound)?;

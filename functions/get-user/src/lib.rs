@@ -7,7 +7,7 @@ use shared::{App, AppError};
 
 #[tracing::instrument(name = "get_user", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
-    let caller = Caller::from_request(&req, &app.tokens)?;
+    let caller = Caller::from_request(&req, &app.tokens).await?;
     let id = caller.user_to_act_on(path_param(&req, "id")?)?;
     let record = app.store.find_user(&id).await?.ok_or(AppError::NotFound)?;
     Ok(ApiResponse::ok(&record.user))

@@ -88,30 +88,21 @@ async fn missing_malformed_or_foreign_tokens_are_401() {
     let app = TestApp::spawn().await;
     let ada = app.user("Ada", "ada@example.com").await;
     let id = ada.id.to_string();
-    let other_keys = shared::auth::TokenKeys::new(
-        &shared::config::Config::from_lookup(|name| {
-            Some(match name {
-                "JWT_SECRET" => "a-different-access-secret-0123456789abcdef".into(),
-                "REFRESH_TOKEN_SECRET" => "a-different-refresh-secret-0123456789abcdef".into(),
-                "JWT_ISSUER" => shared::test_support::TEST_ISSUER.into(),
-                "JWT_AUDIENCE" => shared::test_support::TEST_AUDIENCE.into(),
-                "TABLE_NAME" => "x".into(),
-                _ => return None,
-            })
-        })
-        .unwrap(),
-    );
-    let forged = other_keys.issue_access(&ada).unwrap().token;
+    // Signed with a key that is not ours, under our key's id.
+    let mut impostor = shared::auth::AccessKey::generate();
+    impostor.kid = app.keys.access.current.kid.clone();
+    let forged = app.app.tokens.access_token_signed_with(&impostor, &ada);
     let (refresh, _) = app
         .app
         .tokens
         .issue_refresh(&id, &shared::domain::FamilyId::new().to_string(), 1)
+        .await
         .unwrap();
 
     for token in [
         None,
         Some("garbage"),
-        Some(forged.expose_secret()),
+        Some(forged.as_str()),
         Some(refresh.token.expose_secret()),
     ] {
         let response = get(&app, &id, token).await;

@@ -10,13 +10,14 @@ const MAX_LIMIT: u32 = 100;
 
 #[tracing::instrument(name = "list_orders", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
-    let caller = Caller::from_request(&req, &app.tokens)?;
+    let caller = Caller::from_request(&req, &app.tokens).await?;
     let limit = match query_param(&req, "limit") {
         None => DEFAULT_LIMIT,
         Some(text) => parse_limit(text)?,
     };
+    let cursors = app.tokens.cursor_key().await?;
     let after = query_param(&req, "cursor")
-        .map(|cursor| app.cursors.decode(&caller.id, cursor))
+        .map(|cursor| cursors.decode(&caller.id, cursor))
         .transpose()?;
     let (orders, more) = app
         .store
@@ -25,7 +26,7 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let next_cursor = orders
         .last()
         .filter(|_| more)
-        .map(|last| app.cursors.encode(&caller.id, &last.id));
+        .map(|last| cursors.encode(&caller.id, &last.id));
     Ok(ApiResponse::list(
         &orders,
         &Pagination { limit, next_cursor },

@@ -30,11 +30,7 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
 
     // Read 1: the email claim and both failure counters.
     let lookup = app.store.login_lookup(&email, &ip, window).await?;
-    if lookup.email_failures >= limits.per_email || lookup.ip_failures >= limits.per_ip {
-        return Err(AppError::RateLimited {
-            retry_after_secs: (window.ends_at - now).max(1),
-        });
-    }
+    lookup.failures.refuse_if_over(&limits, window, now)?;
     // Read 2, on both paths: an unknown email reads a fresh id, which cannot exist.
     let record = app
         .store

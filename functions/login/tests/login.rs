@@ -37,11 +37,13 @@ async fn right_credentials_give_tokens_and_the_user() {
     let access = login
         .tokens
         .verify_access(data["accessToken"].as_str().unwrap())
+        .await
         .unwrap();
     assert_eq!(access.sub, ada.id.to_string());
     let refresh = login
         .tokens
         .verify_refresh(data["refreshToken"].as_str().unwrap())
+        .await
         .unwrap();
     assert_eq!(refresh.sub, ada.id.to_string());
     let mut keys: Vec<_> = data.as_object().unwrap().keys().cloned().collect();

@@ -44,6 +44,7 @@ async fn a_refresh_rotates_both_tokens() {
         .app
         .tokens
         .verify_access(data["accessToken"].as_str().unwrap())
+        .await
         .unwrap();
     assert_eq!(access.sub, user.id.to_string());
     // B works in its turn.
@@ -119,6 +120,7 @@ async fn access_tokens_garbage_and_foreign_tokens_are_refused() {
         .app
         .tokens
         .issue_refresh(&user.id.to_string(), &FamilyId::new().to_string(), 1)
+        .await
         .unwrap();
     assert_eq!(
         refresh_with(&app, orphan.token.expose_secret())
@@ -185,6 +187,7 @@ async fn roles_are_read_again_at_refresh() {
         .app
         .tokens
         .verify_access(response.body["data"]["accessToken"].as_str().unwrap())
+        .await
         .unwrap();
     assert_eq!(
         access.roles,

@@ -1,13 +1,14 @@
 //! `PATCH /users/{id}`: the user themself, or an admin. Changing your own email or password
-//! needs `currentPassword`; admins change others' names and emails, never their passwords.
+//! needs `currentPassword`, checked on login's throttle; admins change others' names and emails,
+//! never their passwords.
 
 use lambda_http::Request;
 use shared::auth::Caller;
 use shared::domain::{
-    Email, LoginPassword, Password, PasswordHash, Timestamp, UserName, UserRecord,
+    Email, LoginPassword, Password, PasswordHash, Timestamp, UserName, UserRecord, unix_now,
 };
-use shared::http::{ApiResponse, JsonBody, path_param};
-use shared::store::UserUpdate;
+use shared::http::{ApiResponse, JsonBody, path_param, source_ip};
+use shared::store::{LoginWindow, UserUpdate};
 use shared::{App, AppError};
 
 /// Reads of the user and conditional writes tried before a concurrent update is a 409.
@@ -24,9 +25,10 @@ struct Patch {
 
 #[tracing::instrument(name = "update_user", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
-    let caller = Caller::from_request(&req, &app.tokens)?;
+    let caller = Caller::from_request(&req, &app.tokens).await?;
     let id = caller.user_to_act_on(path_param(&req, "id")?)?;
     let on_self = caller.id == id;
+    let ip = source_ip(&req);
     let patch = parse(&req, on_self)?;
     if !on_self && patch.password.is_some() {
         return Err(AppError::Forbidden);
@@ -40,10 +42,8 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     // has, a concurrent update won, so read again and re-apply this patch on top of it.
     for _ in 0..ATTEMPTS {
         let current = app.store.find_user(&id).await?.ok_or(AppError::NotFound)?;
-        if let Some(given) = &patch.current_password
-            && !app.passwords.verify(given, &current.password_hash).await?
-        {
-            return Err(AppError::InvalidCredentials);
+        if let Some(given) = &patch.current_password {
+            check_current_password(app, given, &current, &ip).await?;
         }
         let next = apply(&current, &patch, new_hash.as_ref());
         match app
@@ -60,6 +60,29 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
         }
     }
     Err(AppError::Conflict)
+}
+
+/// A wrong `currentPassword` is a failed login by another door, so it is throttled as login is:
+/// the same counters (the account's email, the caller's IP), checked before the password.
+async fn check_current_password(
+    app: &App,
+    given: &Password,
+    account: &UserRecord,
+    ip: &str,
+) -> Result<(), AppError> {
+    let limits = app.config.login_limits;
+    let now = unix_now();
+    let window = LoginWindow::at(now, &limits);
+    let email = &account.user.email;
+    app.store
+        .login_failures(email, ip, window)
+        .await?
+        .refuse_if_over(&limits, window, now)?;
+    if app.passwords.verify(given, &account.password_hash).await? {
+        return Ok(());
+    }
+    app.store.record_login_failure(email, ip, window).await?;
+    Err(AppError::InvalidCredentials)
 }
 
 fn parse(req: &Request, on_self: bool) -> Result<Patch, AppError> {

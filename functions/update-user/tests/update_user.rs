@@ -3,13 +3,29 @@
 use futures::future::join_all;
 use serde_json::{Value, json};
 use shared::auth::{RefreshToken, refresh_session};
-use shared::domain::{Email, FromJsonField, Password, User};
+use shared::domain::{Email, FromJsonField, Password, User, unix_now};
 use shared::http::serve;
+use shared::store::{LoginFailures, LoginWindow};
 use shared::test_support::{ApiEvent, TEST_PASSWORD, TestApp, TestResponse};
+use shared::{App, AppError};
 use update_user::handle;
 
+/// The source IP of `patch`'s requests.
+const IP: &str = "198.51.100.1";
+
 async fn patch(app: &TestApp, caller: &User, target: &User, body: Value) -> TestResponse {
+    patch_from(IP, app, caller, target, body).await
+}
+
+async fn patch_from(
+    ip: &str,
+    app: &TestApp,
+    caller: &User,
+    target: &User,
+    body: Value,
+) -> TestResponse {
     let event = ApiEvent::new("PATCH /users/{id}", &format!("/users/{}", target.id))
+        .source_ip(ip)
         .bearer(&app.token(caller))
         .json(&body);
     serve(event.build(), |req| handle(&app.app, req))
@@ -296,4 +312,183 @@ async fn unknown_users_are_404_for_admins() {
     .user;
     let response = patch(&app, &admin, &ghost, json!({"name": "Boo"})).await;
     assert_eq!((response.status, response.code()), (404, "NOT_FOUND"));
+}
+
+// Login throttling: a `currentPassword` is checked on login's counters.
+
+fn window(app: &App) -> (LoginWindow, u64) {
+    let now = unix_now();
+    (LoginWindow::at(now, &app.config.login_limits), now)
+}
+
+/// The failures counted now against an email and an IP, as login reads them.
+async fn failures(app: &TestApp, email: &str, ip: &str) -> LoginFailures {
+    let (window, _) = window(&app.direct);
+    let email = Email::parse(email).unwrap();
+    app.direct
+        .store
+        .login_lookup(&email, ip, window)
+        .await
+        .unwrap()
+        .failures
+}
+
+/// Login's own check, built from the shared store as login builds it: `Err` once it would
+/// answer 429 whatever the password.
+async fn login_check(app: &TestApp, email: &str, ip: &str) -> Result<(), AppError> {
+    let (window, now) = window(&app.direct);
+    let limits = app.direct.config.login_limits;
+    failures(app, email, ip)
+        .await
+        .refuse_if_over(&limits, window, now)
+}
+
+fn assert_rate_limited(response: &TestResponse) {
+    assert_eq!(
+        (response.status, response.code()),
+        (429, "RATE_LIMITED"),
+        "{:?}",
+        response.body
+    );
+    let retry_after: u64 = response.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+}
+
+#[tokio::test]
+async fn five_wrong_current_passwords_lock_the_account_even_for_the_right_one() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    for _ in 0..5 {
+        let wrong = patch(
+            &app,
+            &ada,
+            &ada,
+            json!({"email": "new@example.com", "currentPassword": "not my password"}),
+        )
+        .await;
+        assert_eq!((wrong.status, wrong.code()), (401, "INVALID_CREDENTIALS"));
+    }
+    // The account's email counts, not the one being set.
+    assert_eq!(
+        failures(&app, "new@example.com", "192.0.2.1")
+            .await
+            .by_email,
+        0
+    );
+
+    // From another IP too, since the email's count is reached.
+    let right = patch_from(
+        "192.0.2.1",
+        &app,
+        &ada,
+        &ada,
+        json!({"email": "new@example.com", "currentPassword": TEST_PASSWORD}),
+    )
+    .await;
+    assert_rate_limited(&right);
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1, "nothing was written");
+
+    // Changes that check no password are not throttled: a name, or an admin's edit.
+    let renamed = patch(&app, &ada, &ada, json!({"name": "Ada King"})).await;
+    assert_eq!(renamed.status, 200, "{:?}", renamed.body);
+    let admin = app.admin("root@example.com").await;
+    let by_admin = patch(&app, &admin, &ada, json!({"email": "ada.k@example.com"})).await;
+    assert_eq!(by_admin.status, 200, "{:?}", by_admin.body);
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_and_failed_logins_share_one_count() {
+    let app = TestApp::spawn().await;
+    let limits = app.direct.config.login_limits;
+
+    // Wrong current passwords lock login for that email, from any IP.
+    let ada = app.user("Ada", "ada@example.com").await;
+    assert!(
+        login_check(&app, "ada@example.com", "192.0.2.1")
+            .await
+            .is_ok()
+    );
+    for _ in 0..limits.per_email {
+        let wrong = patch(
+            &app,
+            &ada,
+            &ada,
+            json!({"password": "a brand new password", "currentPassword": "wrong"}),
+        )
+        .await;
+        assert_eq!(wrong.status, 401);
+    }
+    let login = login_check(&app, "ada@example.com", "192.0.2.1").await;
+    assert!(
+        matches!(login, Err(AppError::RateLimited { .. })),
+        "{login:?}"
+    );
+
+    // And failed logins lock the current password check.
+    let bob = app.user("Bob", "bob@example.com").await;
+    let email = Email::parse("bob@example.com").unwrap();
+    let (window, _) = window(&app.direct);
+    for _ in 0..limits.per_email {
+        app.direct
+            .store
+            .record_login_failure(&email, "192.0.2.2", window)
+            .await
+            .unwrap();
+    }
+    let right = patch(
+        &app,
+        &bob,
+        &bob,
+        json!({"password": "a brand new password", "currentPassword": TEST_PASSWORD}),
+    )
+    .await;
+    assert_rate_limited(&right);
+}
+
+#[tokio::test]
+async fn twenty_wrong_current_passwords_lock_the_source_ip() {
+    let app = TestApp::spawn().await;
+    let limits = app.direct.config.login_limits;
+    // Spread over accounts, so no email reaches its own limit.
+    let per_account = limits.per_email - 1;
+    let accounts = limits.per_ip.div_ceil(per_account);
+    for i in 0..accounts {
+        let user = app.user("Guess", &format!("guess{i}@example.com")).await;
+        for _ in 0..per_account {
+            let body = json!({"name": "X", "currentPassword": "wrong"});
+            let wrong = patch_from("198.51.100.7", &app, &user, &user, body).await;
+            assert_eq!(wrong.status, 401);
+        }
+    }
+    assert!(accounts * per_account >= limits.per_ip);
+
+    let ada = app.user("Ada", "ada@example.com").await;
+    let body = json!({"email": "ada.k@example.com", "currentPassword": TEST_PASSWORD});
+    let locked = patch_from("198.51.100.7", &app, &ada, &ada, body.clone()).await;
+    assert_rate_limited(&locked);
+    let elsewhere = patch_from("198.51.100.8", &app, &ada, &ada, body).await;
+    assert_eq!(elsewhere.status, 200, "{:?}", elsewhere.body);
+}
+
+#[tokio::test]
+async fn right_current_passwords_do_not_count() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let limits = app.direct.config.login_limits;
+    let attempt = |password: &str| {
+        let body = json!({"name": "Ada K", "currentPassword": password});
+        patch(&app, &ada, &ada, body)
+    };
+    for _ in 1..limits.per_email {
+        assert_eq!(attempt("wrong").await.status, 401);
+    }
+    for _ in 0..3 {
+        assert_eq!(attempt(TEST_PASSWORD).await.status, 200);
+    }
+    let counted = failures(&app, "ada@example.com", IP).await;
+    assert_eq!(counted.by_email, limits.per_email - 1);
+    // The last failure the limit allows, then the lock.
+    assert_eq!(attempt("wrong").await.status, 401);
+    assert_rate_limited(&attempt(TEST_PASSWORD).await);
 }

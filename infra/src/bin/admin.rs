@@ -7,6 +7,7 @@ use infra::{AdminBootstrap, bootstrap_admin};
 use shared::auth::PasswordHasher;
 use shared::domain::{Email, Password, UserName};
 use shared::store::{Store, dynamodb_client};
+use shared::tls::TlsSettings;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -29,7 +30,10 @@ async fn main() -> Result<(), BoxError> {
         .map_err(|why| format!("NAME {why}"))?;
     let endpoint = var("DYNAMODB_ENDPOINT");
 
-    let store = Store::new(dynamodb_client(endpoint.as_deref()).await, &table);
+    let store = Store::new(
+        dynamodb_client(endpoint.as_deref(), &TlsSettings::from_env()?).await,
+        &table,
+    );
     let outcome = bootstrap_admin(
         &store,
         &PasswordHasher::new(),

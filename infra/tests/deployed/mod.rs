@@ -80,10 +80,20 @@ pub fn merged(global: &Value, own: &Value) -> Value {
 /// `shared::test_support::Grant` records them.
 pub type Grant = (String, String);
 
-/// What a function's policies allow. Panics on anything but `Allow` statements naming DynamoDB
-/// actions, without wildcards, on the table or one of its indexes.
-pub fn granted(function: &Function) -> BTreeSet<Grant> {
-    let mut grants = BTreeSet::new();
+/// What one policy statement may allow: nothing else passes `permissions`.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Permission {
+    /// A named DynamoDB action on the table or one of its indexes.
+    Dynamodb(Grant),
+    /// `secretsmanager:GetSecretValue` on the secret with this logical id.
+    ReadSecret(String),
+}
+
+/// What a function's policies allow. Panics on anything but `Allow` statements naming, without
+/// wildcards, DynamoDB actions on the table or one of its indexes, or `GetSecretValue` on
+/// secrets of the template (by `!Ref`).
+pub fn permissions(function: &Function) -> BTreeSet<Permission> {
+    let mut permissions = BTreeSet::new();
     let name = &function.logical_id;
     for policy in function.properties["Policies"]
         .as_sequence()
@@ -91,20 +101,76 @@ pub fn granted(function: &Function) -> BTreeSet<Grant> {
     {
         for statement in policy["Statement"].as_sequence().unwrap() {
             assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{name}");
+            let actions: Vec<&str> = statement["Action"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|action| action.as_str().unwrap())
+                .collect();
+            if actions == ["secretsmanager:GetSecretValue"] {
+                permissions.extend(
+                    secrets_of(&statement["Resource"])
+                        .unwrap_or_else(|| panic!("{name}: not secrets by !Ref: {statement:?}"))
+                        .into_iter()
+                        .map(Permission::ReadSecret),
+                );
+                continue;
+            }
             let resource = resource_of(&statement["Resource"]).unwrap_or_else(|| {
                 panic!("{name}: not the table or an index of it: {statement:?}")
             });
-            for action in statement["Action"].as_sequence().unwrap() {
-                let action = action.as_str().unwrap();
+            for action in actions {
                 assert!(
                     action.starts_with("dynamodb:") && !action.contains('*'),
                     "{name}: {action}"
                 );
-                grants.insert((action.to_owned(), resource.clone()));
+                permissions.insert(Permission::Dynamodb((action.to_owned(), resource.clone())));
             }
         }
     }
-    grants
+    permissions
+}
+
+/// The DynamoDB grants of a function's policies.
+pub fn granted(function: &Function) -> BTreeSet<Grant> {
+    permissions(function)
+        .into_iter()
+        .filter_map(|permission| match permission {
+            Permission::Dynamodb(grant) => Some(grant),
+            Permission::ReadSecret(_) => None,
+        })
+        .collect()
+}
+
+/// The logical ids of the secrets a function's policies let it read.
+pub fn readable_secrets(function: &Function) -> BTreeSet<String> {
+    permissions(function)
+        .into_iter()
+        .filter_map(|permission| match permission {
+            Permission::ReadSecret(secret) => Some(secret),
+            Permission::Dynamodb(_) => None,
+        })
+        .collect()
+}
+
+/// The logical ids of a `!Ref`, or a list of `!Ref`s, to `AWS::SecretsManager::Secret`s.
+fn secrets_of(resource: &Value) -> Option<Vec<String>> {
+    let refs = match resource {
+        Value::Sequence(items) => items.iter().collect(),
+        single => vec![single],
+    };
+    let template = template();
+    refs.into_iter()
+        .map(|value| {
+            let Value::Tagged(tagged) = value else {
+                return None;
+            };
+            let id = tagged.value.as_str()?;
+            let is_secret =
+                template["Resources"][id]["Type"].as_str() == Some("AWS::SecretsManager::Secret");
+            (tagged.tag == "Ref" && is_secret).then(|| id.to_owned())
+        })
+        .collect()
 }
 
 /// `table` for `!GetAtt Table.Arn`, `index/<name>` for `!Sub "${Table.Arn}/index/<name>"`.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use shared::test_support::{TEST_ACCESS_SECRET, TEST_AUDIENCE, TEST_ISSUER, TEST_REFRESH_SECRET};
+use shared::test_support::{TEST_AUDIENCE, TEST_ISSUER, key_env};
 
 /// How long `cargo lambda watch` may take to listen (it builds nothing before that).
 const LISTEN_DEADLINE: Duration = Duration::from_secs(120);
@@ -25,11 +25,15 @@ impl Watch {
         std::fs::create_dir_all(dir).unwrap();
         let env_file = dir.join(".env");
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT is set");
+        // One .env for every function, as in `make dev`: the signing functions' key settings.
+        let keys: String = key_env("login", table)
+            .iter()
+            .map(|(name, value)| format!("{name}={value}\n"))
+            .collect();
         std::fs::write(
             &env_file,
             format!(
-                "TABLE_NAME={table}\nDYNAMODB_ENDPOINT={endpoint}\nJWT_SECRET={TEST_ACCESS_SECRET}\n\
-                 REFRESH_TOKEN_SECRET={TEST_REFRESH_SECRET}\nJWT_ISSUER={TEST_ISSUER}\n\
+                "TABLE_NAME={table}\nDYNAMODB_ENDPOINT={endpoint}\n{keys}JWT_ISSUER={TEST_ISSUER}\n\
                  JWT_AUDIENCE={TEST_AUDIENCE}\nRUST_LOG={rust_log}\n"
             ),
         )

@@ -14,14 +14,14 @@ pub struct Caller {
 
 impl Caller {
     /// `Authorization: Bearer <access token>`, verified; `UNAUTHENTICATED` otherwise.
-    pub fn from_request(req: &Request, keys: &TokenKeys) -> Result<Self, AppError> {
+    pub async fn from_request(req: &Request, keys: &TokenKeys) -> Result<Self, AppError> {
         let token = req
             .headers()
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(bearer_token)
             .ok_or(AppError::Unauthenticated)?;
-        let claims = keys.verify_access(token)?;
+        let claims = keys.verify_access(token).await?;
         let id = UserId::parse(&claims.sub).ok_or(AppError::Unauthenticated)?;
         Ok(Self {
             id,

@@ -64,8 +64,8 @@ pub(crate) fn digest(claims: &RefreshClaims) -> String {
     hex::encode(Sha256::digest(claims.jti.as_bytes()))
 }
 
-fn pair(app: &App, user: &User, refresh: SecretString) -> Result<TokenPair, AppError> {
-    let access = app.tokens.issue_access(user)?;
+async fn pair(app: &App, user: &User, refresh: SecretString) -> Result<TokenPair, AppError> {
+    let access = app.tokens.issue_access(user).await?;
     Ok(TokenPair {
         access_token: access.token,
         refresh_token: refresh,
@@ -78,11 +78,14 @@ fn pair(app: &App, user: &User, refresh: SecretString) -> Result<TokenPair, AppE
 pub async fn start_session(app: &App, record: &UserRecord) -> Result<TokenPair, AppError> {
     let user = &record.user;
     let family = FamilyId::new();
-    let (refresh, claims) = app.tokens.issue_refresh(
-        &user.id.to_string(),
-        &family.to_string(),
-        record.session_version,
-    )?;
+    let (refresh, claims) = app
+        .tokens
+        .issue_refresh(
+            &user.id.to_string(),
+            &family.to_string(),
+            record.session_version,
+        )
+        .await?;
     app.store
         .create_session(&NewSession {
             family,
@@ -91,18 +94,22 @@ pub async fn start_session(app: &App, record: &UserRecord) -> Result<TokenPair, 
             expires_at: claims.exp,
         })
         .await?;
-    pair(app, user, refresh.token)
+    pair(app, user, refresh.token).await
 }
 
 /// Refresh: rotates the family's token (one conditional write) and issues a new access token
 /// with the user's current roles. A family begun before the user's last password change, or
 /// whose user is gone, is revoked instead.
 pub async fn refresh_session(app: &App, presented: &RefreshToken) -> Result<TokenPair, AppError> {
-    let claims = app.tokens.verify_refresh(presented.0.expose_secret())?;
+    let claims = app
+        .tokens
+        .verify_refresh(presented.0.expose_secret())
+        .await?;
     let (family, user_id) = ids(&claims)?;
     let (next, next_claims) = app
         .tokens
-        .issue_refresh(&claims.sub, &claims.fam, claims.sv)?;
+        .issue_refresh(&claims.sub, &claims.fam, claims.sv)
+        .await?;
     let outcome = app
         .store
         .rotate_session(
@@ -121,12 +128,15 @@ pub async fn refresh_session(app: &App, presented: &RefreshToken) -> Result<Toke
         app.store.revoke_session(&family).await?;
         return Err(AppError::InvalidRefreshToken);
     };
-    pair(app, &record.user, next.token)
+    pair(app, &record.user, next.token).await
 }
 
 /// Logout: revokes the family of a current token.
 pub async fn end_session(app: &App, presented: &RefreshToken) -> Result<(), AppError> {
-    let claims = app.tokens.verify_refresh(presented.0.expose_secret())?;
+    let claims = app
+        .tokens
+        .verify_refresh(presented.0.expose_secret())
+        .await?;
     let (family, _) = ids(&claims)?;
     match app
         .store

@@ -1,10 +1,21 @@
+//! Access tokens (EdDSA, Ed25519) and refresh tokens (HS256), each with the `kid` of the key
+//! that signed it. Functions that only verify hold the access tokens' public keys, read from
+//! the table; only the functions that issue tokens hold private keys, read from the secret store.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::config::Config;
+use super::jwks::JwkSet;
+use super::key_cache::{KeyCache, Loader};
+use super::keys::{AccessKey, KeySet, RefreshKey, Rotating, VerificationKeys};
+use crate::config::{Config, KeyCacheSettings};
 use crate::domain::{Role, User};
 use crate::error::AppError;
+use crate::pagination::CursorKey;
 
 /// Access tokens live 15 minutes (the contract's `expiresIn: 900`).
 pub const ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
@@ -59,51 +70,332 @@ pub struct IssuedToken {
     pub expires_in: u64,
 }
 
-/// One key and its verification rules, for one kind of token.
-struct KindKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+/// What a verifying function holds, from the table's verification item.
+pub(crate) struct Published {
+    access: HashMap<String, DecodingKey>,
+    cursor: CursorKey,
+    /// The same public keys as a JWK Set, for `GET /.well-known/jwks.json`.
+    key_set: JwkSet,
 }
 
-impl KindKeys {
-    fn new(secret: &[u8], config: &Config) -> Self {
-        // Exactly one algorithm is accepted: `alg: none`, RS256 and every other value fail.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.set_issuer(&[&config.jwt_issuer]);
-        validation.set_audience(&[&config.jwt_audience]);
-        validation.leeway = LEEWAY_SECS;
+impl From<VerificationKeys> for Published {
+    fn from(keys: VerificationKeys) -> Self {
         Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            key_set: JwkSet::of(&keys.access),
+            access: keys
+                .access
+                .iter()
+                .map(|key| (key.kid.clone(), DecodingKey::from_ed_der(&key.x)))
+                .collect(),
+            cursor: CursorKey::new(keys.cursor_key),
         }
     }
 }
 
-impl KindKeys {
+/// A key to sign with and the `kid` it is published under.
+struct Signer {
+    kid: String,
+    key: EncodingKey,
+    algorithm: Algorithm,
+}
+
+impl Signer {
     fn sign(&self, claims: &impl Serialize) -> Result<SecretString, AppError> {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+        let mut header = Header::new(self.algorithm);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.key)
             .map(SecretString::from)
             .map_err(AppError::internal)
     }
+}
 
-    /// The claims of a token signed with this key, valid by its rules and of `kind`; `refused`
-    /// for anything else, whatever the reason (the reason is not the client's business).
-    fn verify<C: DeserializeOwned + HasKind>(
+/// What a signing function holds, from the secret store: each kind it was given an id for.
+pub(crate) struct SigningKeys {
+    access: Option<Signer>,
+    refresh: Option<(Signer, HashMap<String, DecodingKey>)>,
+}
+
+impl SigningKeys {
+    pub(crate) fn new(
+        access: Option<&Rotating<AccessKey>>,
+        refresh: Option<&Rotating<RefreshKey>>,
+    ) -> Self {
+        Self {
+            access: access.map(|keys| Signer {
+                kid: keys.current.kid.clone(),
+                key: EncodingKey::from_ed_der(keys.current.pkcs8().expose_secret()),
+                algorithm: Algorithm::EdDSA,
+            }),
+            refresh: refresh.map(|keys| {
+                let signer = Signer {
+                    kid: keys.current.kid.clone(),
+                    key: EncodingKey::from_secret(keys.current.bytes()),
+                    algorithm: Algorithm::HS256,
+                };
+                let verifying = keys
+                    .iter()
+                    .map(|key| (key.kid.clone(), DecodingKey::from_secret(key.bytes())))
+                    .collect();
+                (signer, verifying)
+            }),
+        }
+    }
+}
+
+/// The `kid` of a token that may be ours: signed with `algorithm` and naming no key of its own
+/// (`jku`, `jwk`, `x5u`, `x5c`: keys come from our store only). `None` refuses it.
+fn kid_of(token: &str, algorithm: Algorithm) -> Option<String> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    let names_a_key = header.jku.is_some()
+        || header.jwk.is_some()
+        || header.x5u.is_some()
+        || header.x5c.is_some();
+    (header.alg == algorithm && !names_a_key)
+        .then_some(header.kid)
+        .flatten()
+}
+
+/// The key `kid` names, reading the keys again if they lack it (as often as the cache allows).
+async fn key_for<T: Send + Sync + 'static>(
+    cache: &KeyCache<T>,
+    pick: impl Fn(&T) -> Option<&DecodingKey>,
+) -> Result<Option<DecodingKey>, AppError> {
+    if let Some(key) = pick(&*cache.get().await?) {
+        return Ok(Some(key.clone()));
+    }
+    Ok(cache
+        .reread_for_unknown_kid()
+        .await?
+        .and_then(|keys| pick(&keys).cloned()))
+}
+
+fn validation(algorithm: Algorithm, config: &TokenRules) -> Validation {
+    // Exactly one algorithm per kind: `none`, HS256 on an access token (key confusion with the
+    // public key), RS256 and every other value fail.
+    let mut validation = Validation::new(algorithm);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.set_issuer(&[&config.issuer]);
+    validation.set_audience(&[&config.audience]);
+    validation.leeway = LEEWAY_SECS;
+    validation
+}
+
+/// Who issues tokens and for whom: the `iss` and `aud` of every token.
+#[derive(Debug, Clone)]
+pub struct TokenRules {
+    pub issuer: String,
+    pub audience: String,
+}
+
+impl From<&Config> for TokenRules {
+    fn from(config: &Config) -> Self {
+        Self {
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+        }
+    }
+}
+
+/// Issues and verifies tokens, and holds the list-cursor key that comes with the public keys.
+/// Built once at init; keys are read again on the cache's schedule (`key_cache.rs`).
+pub struct TokenKeys {
+    rules: TokenRules,
+    access_validation: Validation,
+    refresh_validation: Validation,
+    published: KeyCache<Published>,
+    signing: Option<KeyCache<SigningKeys>>,
+}
+
+impl TokenKeys {
+    pub(crate) fn new(
+        rules: TokenRules,
+        published: KeyCache<Published>,
+        signing: Option<KeyCache<SigningKeys>>,
+    ) -> Self {
+        Self {
+            access_validation: validation(Algorithm::EdDSA, &rules),
+            refresh_validation: validation(Algorithm::HS256, &rules),
+            rules,
+            published,
+            signing,
+        }
+    }
+
+    /// Keys held in memory, never read again: for tests and tools that sign for themselves.
+    pub fn from_key_set(keys: &KeySet, rules: TokenRules) -> Self {
+        let verification = keys.verification_keys();
+        let published: Loader<Published> = Box::new(move || {
+            let keys = verification.clone();
+            Box::pin(async move { Ok(Published::from(keys)) })
+        });
+        let signing = SigningKeys::new(Some(&keys.access), Some(&keys.refresh));
+        let never_again: Loader<SigningKeys> =
+            Box::new(|| Box::pin(async { Err(AppError::internal("fixed keys")) }));
+        let settings = KeyCacheSettings::default();
+        Self::new(
+            rules,
+            KeyCache::new(published, settings),
+            Some(KeyCache::new(never_again, settings).with_keys(signing)),
+        )
+    }
+
+    async fn signing(&self) -> Result<Arc<SigningKeys>, AppError> {
+        match &self.signing {
+            Some(cache) => cache.get().await,
+            None => Err(AppError::internal("this function holds no signing keys")),
+        }
+    }
+
+    /// A 15-minute access token for `user`, carrying their current roles.
+    pub async fn issue_access(&self, user: &User) -> Result<IssuedToken, AppError> {
+        let keys = self.signing().await?;
+        let signer = keys
+            .access
+            .as_ref()
+            .ok_or_else(|| AppError::internal("this function holds no access-token key"))?;
+        self.access_token(signer, user)
+    }
+
+    fn access_token(&self, signer: &Signer, user: &User) -> Result<IssuedToken, AppError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = AccessClaims {
+            sub: user.id.to_string(),
+            email: user.email.as_str().to_owned(),
+            roles: user.roles.clone(),
+            iss: self.rules.issuer.clone(),
+            aud: self.rules.audience.clone(),
+            iat: now,
+            exp: now + ACCESS_TOKEN_TTL_SECS,
+            jti: uuid::Uuid::new_v4().to_string(),
+            typ: TokenKind::Access,
+        };
+        Ok(IssuedToken {
+            token: signer.sign(&claims)?,
+            expires_in: ACCESS_TOKEN_TTL_SECS,
+        })
+    }
+
+    /// A 7-day refresh token for `user_id` in session family `family`, with a fresh `jti`.
+    pub async fn issue_refresh(
         &self,
-        token: &str,
-        kind: TokenKind,
-        refused: AppError,
-    ) -> Result<C, AppError> {
-        match jsonwebtoken::decode::<C>(token, &self.decoding, &self.validation) {
-            Ok(data) if data.claims.kind() == kind => Ok(data.claims),
-            Ok(_) => Err(refused),
-            Err(error) => {
-                tracing::debug!(reason = ?error.kind(), ?kind, "token refused");
-                Err(refused)
-            }
+        user_id: &str,
+        family: &str,
+        session_version: u64,
+    ) -> Result<(IssuedToken, RefreshClaims), AppError> {
+        let keys = self.signing().await?;
+        let (signer, _) = keys
+            .refresh
+            .as_ref()
+            .ok_or_else(|| AppError::internal("this function holds no refresh-token key"))?;
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = RefreshClaims {
+            sub: user_id.to_owned(),
+            fam: family.to_owned(),
+            sv: session_version,
+            iss: self.rules.issuer.clone(),
+            aud: self.rules.audience.clone(),
+            iat: now,
+            exp: now + REFRESH_TOKEN_TTL_SECS,
+            jti: uuid::Uuid::new_v4().to_string(),
+            typ: TokenKind::Refresh,
+        };
+        Ok((
+            IssuedToken {
+                token: signer.sign(&claims)?,
+                expires_in: REFRESH_TOKEN_TTL_SECS,
+            },
+            claims,
+        ))
+    }
+
+    /// The claims of a validly signed, unexpired refresh token; `INVALID_REFRESH_TOKEN` for
+    /// anything else. Whether it is still its family's current token is the store's question.
+    pub async fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, AppError> {
+        let refused = AppError::InvalidRefreshToken;
+        let Some(kid) = kid_of(token, Algorithm::HS256) else {
+            return Err(refused);
+        };
+        let cache = self
+            .signing
+            .as_ref()
+            .ok_or_else(|| AppError::internal("this function holds no refresh-token key"))?;
+        let key = key_for(cache, |keys| {
+            keys.refresh
+                .as_ref()
+                .and_then(|(_, verifying)| verifying.get(&kid))
+        })
+        .await?;
+        decode(
+            token,
+            key,
+            &self.refresh_validation,
+            TokenKind::Refresh,
+            refused,
+        )
+    }
+
+    /// The claims of a valid access token; `UNAUTHENTICATED` for anything else, whatever the
+    /// reason (the reason is not the client's business).
+    pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, AppError> {
+        let refused = AppError::Unauthenticated;
+        let Some(kid) = kid_of(token, Algorithm::EdDSA) else {
+            return Err(refused);
+        };
+        let key = key_for(&self.published, |keys| keys.access.get(&kid)).await?;
+        decode(
+            token,
+            key,
+            &self.access_validation,
+            TokenKind::Access,
+            refused,
+        )
+    }
+
+    /// The public access-token keys in use (current and previous), as a JWK Set.
+    pub async fn published_key_set(&self) -> Result<JwkSet, AppError> {
+        Ok(self.published.get().await?.key_set.clone())
+    }
+
+    /// The list-cursor key, published with the public keys.
+    pub async fn cursor_key(&self) -> Result<CursorKey, AppError> {
+        Ok(self.published.get().await?.cursor.clone())
+    }
+
+    /// An access token signed with `key`, synchronously: for test helpers.
+    #[cfg(feature = "test-support")]
+    pub fn access_token_signed_with(&self, key: &AccessKey, user: &User) -> String {
+        let signer = Signer {
+            kid: key.kid.clone(),
+            key: EncodingKey::from_ed_der(key.pkcs8().expose_secret()),
+            algorithm: Algorithm::EdDSA,
+        };
+        self.access_token(&signer, user)
+            .expect("token issues")
+            .token
+            .expose_secret()
+            .to_owned()
+    }
+}
+
+/// The claims of `token` if `key` (the key its `kid` names) verifies it by `validation` and it
+/// is of `kind`; `refused` for anything else.
+fn decode<C: DeserializeOwned + HasKind>(
+    token: &str,
+    key: Option<DecodingKey>,
+    validation: &Validation,
+    kind: TokenKind,
+    refused: AppError,
+) -> Result<C, AppError> {
+    let Some(key) = key else {
+        tracing::debug!(?kind, "token refused: unknown kid");
+        return Err(refused);
+    };
+    match jsonwebtoken::decode::<C>(token, &key, validation) {
+        Ok(data) if data.claims.kind() == kind => Ok(data.claims),
+        Ok(_) => Err(refused),
+        Err(error) => {
+            tracing::debug!(reason = ?error.kind(), ?kind, "token refused");
+            Err(refused)
         }
     }
 }
@@ -125,90 +417,6 @@ impl HasKind for RefreshClaims {
     }
 }
 
-/// Issues and verifies tokens. Built once at init from the config's secrets.
-pub struct TokenKeys {
-    access: KindKeys,
-    refresh: KindKeys,
-    issuer: String,
-    audience: String,
-}
-
-impl TokenKeys {
-    pub fn new(config: &Config) -> Self {
-        Self {
-            access: KindKeys::new(config.jwt_secret.expose_secret().as_bytes(), config),
-            refresh: KindKeys::new(
-                config.refresh_token_secret.expose_secret().as_bytes(),
-                config,
-            ),
-            issuer: config.jwt_issuer.clone(),
-            audience: config.jwt_audience.clone(),
-        }
-    }
-
-    /// A 15-minute access token for `user`, carrying their current roles.
-    pub fn issue_access(&self, user: &User) -> Result<IssuedToken, AppError> {
-        let now = jsonwebtoken::get_current_timestamp();
-        let claims = AccessClaims {
-            sub: user.id.to_string(),
-            email: user.email.as_str().to_owned(),
-            roles: user.roles.clone(),
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            iat: now,
-            exp: now + ACCESS_TOKEN_TTL_SECS,
-            jti: uuid::Uuid::new_v4().to_string(),
-            typ: TokenKind::Access,
-        };
-        Ok(IssuedToken {
-            token: self.access.sign(&claims)?,
-            expires_in: ACCESS_TOKEN_TTL_SECS,
-        })
-    }
-
-    /// A 7-day refresh token for `user_id` in session family `family`, with a fresh `jti`.
-    pub fn issue_refresh(
-        &self,
-        user_id: &str,
-        family: &str,
-        session_version: u64,
-    ) -> Result<(IssuedToken, RefreshClaims), AppError> {
-        let now = jsonwebtoken::get_current_timestamp();
-        let claims = RefreshClaims {
-            sub: user_id.to_owned(),
-            fam: family.to_owned(),
-            sv: session_version,
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            iat: now,
-            exp: now + REFRESH_TOKEN_TTL_SECS,
-            jti: uuid::Uuid::new_v4().to_string(),
-            typ: TokenKind::Refresh,
-        };
-        Ok((
-            IssuedToken {
-                token: self.refresh.sign(&claims)?,
-                expires_in: REFRESH_TOKEN_TTL_SECS,
-            },
-            claims,
-        ))
-    }
-
-    /// The claims of a validly signed, unexpired refresh token; `INVALID_REFRESH_TOKEN` for
-    /// anything else. Whether it is still its family's current token is the store's question.
-    pub fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, AppError> {
-        self.refresh
-            .verify(token, TokenKind::Refresh, AppError::InvalidRefreshToken)
-    }
-
-    /// The claims of a valid access token; `UNAUTHENTICATED` for anything else, whatever the
-    /// reason (the reason is not the client's business).
-    pub fn verify_access(&self, token: &str) -> Result<AccessClaims, AppError> {
-        self.access
-            .verify(token, TokenKind::Access, AppError::Unauthenticated)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,24 +424,11 @@ mod tests {
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
     use serde_json::json;
 
-    const ACCESS_SECRET: &str = "access-secret-access-secret-access-secret";
-    const REFRESH_SECRET: &str = "refresh-secret-refresh-secret-refresh-secret";
-
-    fn config() -> Config {
-        Config::from_lookup(|name| {
-            Some(
-                match name {
-                    "TABLE_NAME" => "app",
-                    "JWT_SECRET" => ACCESS_SECRET,
-                    "REFRESH_TOKEN_SECRET" => REFRESH_SECRET,
-                    "JWT_ISSUER" => "https://issuer.test",
-                    "JWT_AUDIENCE" => "clients.test",
-                    _ => return None,
-                }
-                .to_owned(),
-            )
-        })
-        .unwrap()
+    fn rules() -> TokenRules {
+        TokenRules {
+            issuer: "https://issuer.test".into(),
+            audience: "clients.test".into(),
+        }
     }
 
     fn user() -> User {
@@ -245,14 +440,25 @@ mod tests {
         .user
     }
 
-    /// Signs arbitrary claims with HS256 and `secret`, as an attacker who knows it (or a bug) would.
-    fn sign(claims: serde_json::Value, secret: &str) -> String {
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(secret.as_bytes()),
-        )
-        .unwrap()
+    /// Signs arbitrary claims under an arbitrary header, as an attacker (or a bug) would.
+    fn sign_with(header: Header, claims: &serde_json::Value, key: &EncodingKey) -> String {
+        jsonwebtoken::encode(&header, claims, key).unwrap()
+    }
+
+    fn eddsa(kid: &str) -> Header {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid.to_owned());
+        header
+    }
+
+    fn ed_key(key: &AccessKey) -> EncodingKey {
+        EncodingKey::from_ed_der(key.pkcs8().expose_secret())
+    }
+
+    /// An access token signed with the set's current key, with any claims.
+    fn signed(keys: &KeySet, claims: &serde_json::Value) -> String {
+        let current = &keys.access.current;
+        sign_with(eddsa(&current.kid), claims, &ed_key(current))
     }
 
     fn valid_claims() -> serde_json::Value {
@@ -264,17 +470,32 @@ mod tests {
         })
     }
 
-    fn refused(keys: &TokenKeys, token: &str) -> bool {
-        matches!(keys.verify_access(token), Err(AppError::Unauthenticated))
+    async fn refused(keys: &TokenKeys, token: &str) -> bool {
+        matches!(
+            keys.verify_access(token).await,
+            Err(AppError::Unauthenticated)
+        )
     }
 
-    #[test]
-    fn issued_tokens_verify_with_their_claims() {
-        let keys = TokenKeys::new(&config());
+    fn set() -> (KeySet, TokenKeys) {
+        let set = KeySet::generate();
+        let keys = TokenKeys::from_key_set(&set, rules());
+        (set, keys)
+    }
+
+    #[tokio::test]
+    async fn issued_tokens_are_eddsa_with_the_current_kid_and_verify_with_their_claims() {
+        let (set, keys) = set();
         let user = user();
-        let issued = keys.issue_access(&user).unwrap();
+        let issued = keys.issue_access(&user).await.unwrap();
         assert_eq!(issued.expires_in, 900);
-        let claims = keys.verify_access(issued.token.expose_secret()).unwrap();
+        let header = jsonwebtoken::decode_header(issued.token.expose_secret()).unwrap();
+        assert_eq!(header.alg, Algorithm::EdDSA);
+        assert_eq!(header.kid.as_deref(), Some(set.access.current.kid.as_str()));
+        let claims = keys
+            .verify_access(issued.token.expose_secret())
+            .await
+            .unwrap();
         assert_eq!(claims.sub, user.id.to_string());
         assert_eq!(claims.roles, vec![Role::User]);
         assert_eq!(claims.exp - claims.iat, 900);
@@ -282,124 +503,195 @@ mod tests {
         assert!(!format!("{issued:?}").contains(issued.token.expose_secret()));
     }
 
-    #[test]
-    fn a_hand_made_valid_token_passes_so_the_refusals_below_mean_something() {
-        let keys = TokenKeys::new(&config());
+    #[tokio::test]
+    async fn a_hand_made_valid_token_passes_so_the_refusals_below_mean_something() {
+        let (set, keys) = set();
         assert!(
-            keys.verify_access(&sign(valid_claims(), ACCESS_SECRET))
+            keys.verify_access(&signed(&set, &valid_claims()))
+                .await
                 .is_ok()
         );
     }
 
-    #[test]
-    fn refuses_wrong_signature_expired_wrong_issuer_or_audience() {
-        let keys = TokenKeys::new(&config());
-        assert!(refused(
-            &keys,
-            &sign(valid_claims(), "another-secret-another-secret-another")
-        ));
+    #[tokio::test]
+    async fn refuses_another_key_under_our_kid_expired_wrong_issuer_or_audience() {
+        let (set, keys) = set();
+        let other = AccessKey::generate();
+        let forged = sign_with(
+            eddsa(&set.access.current.kid),
+            &valid_claims(),
+            &ed_key(&other),
+        );
+        assert!(refused(&keys, &forged).await);
         let now = jsonwebtoken::get_current_timestamp();
-        let mut expired = valid_claims();
-        expired["exp"] = json!(now - 60);
-        assert!(refused(&keys, &sign(expired, ACCESS_SECRET)));
-        let mut issuer = valid_claims();
-        issuer["iss"] = json!("https://evil.test");
-        assert!(refused(&keys, &sign(issuer, ACCESS_SECRET)));
-        let mut audience = valid_claims();
-        audience["aud"] = json!("someone-else");
-        assert!(refused(&keys, &sign(audience, ACCESS_SECRET)));
+        for (claim, value) in [
+            ("exp", json!(now - 60)),
+            ("iss", json!("https://evil.test")),
+            ("aud", json!("someone-else")),
+        ] {
+            let mut claims = valid_claims();
+            claims[claim] = value;
+            assert!(refused(&keys, &signed(&set, &claims)).await, "{claim}");
+        }
     }
 
-    #[test]
-    fn refuses_missing_required_claims() {
-        let keys = TokenKeys::new(&config());
+    #[tokio::test]
+    async fn refuses_missing_required_claims() {
+        let (set, keys) = set();
         for claim in ["exp", "iss", "aud", "sub", "typ"] {
             let mut claims = valid_claims();
             claims.as_object_mut().unwrap().remove(claim);
             assert!(
-                refused(&keys, &sign(claims, ACCESS_SECRET)),
+                refused(&keys, &signed(&set, &claims)).await,
                 "without {claim}"
             );
         }
     }
 
-    #[test]
-    fn refuses_a_refresh_token_even_signed_with_the_access_key() {
-        let keys = TokenKeys::new(&config());
-        let mut claims = valid_claims();
-        claims["typ"] = json!("refresh");
-        assert!(refused(&keys, &sign(claims.clone(), ACCESS_SECRET)));
-        assert!(refused(&keys, &sign(claims, REFRESH_SECRET)));
+    #[tokio::test]
+    async fn refuses_none_hmac_with_the_public_key_and_other_algorithms() {
+        let (set, keys) = set();
+        let kid = &set.access.current.kid;
+        let public = set.access.current.public_key().x;
+        let payload = URL_SAFE_NO_PAD.encode(valid_claims().to_string());
+        for alg in ["none", "HS256", "RS256", "ES256"] {
+            let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "kid": kid}).to_string());
+            assert!(
+                refused(&keys, &format!("{header}.{payload}.")).await,
+                "{alg}"
+            );
+            assert!(
+                refused(&keys, &format!("{header}.{payload}")).await,
+                "{alg}"
+            );
+        }
+        // Key confusion: HMAC keyed with the public key, as raw bytes or as its base64url text.
+        for secret in [public.clone(), URL_SAFE_NO_PAD.encode(&public).into_bytes()] {
+            for alg in [Algorithm::HS256, Algorithm::HS512] {
+                let mut header = Header::new(alg);
+                header.kid = Some(kid.clone());
+                let token = sign_with(header, &valid_claims(), &EncodingKey::from_secret(&secret));
+                assert!(refused(&keys, &token).await, "{alg:?}");
+            }
+        }
     }
 
-    #[test]
-    fn refresh_tokens_verify_only_as_refresh_tokens() {
-        let keys = TokenKeys::new(&config());
+    #[tokio::test]
+    async fn refuses_an_unknown_or_missing_kid_and_a_token_that_names_its_own_key() {
+        let (set, keys) = set();
+        let current = &set.access.current;
+        let unknown = sign_with(
+            eddsa("not-a-kid-of-ours"),
+            &valid_claims(),
+            &ed_key(current),
+        );
+        assert!(refused(&keys, &unknown).await);
+        let no_kid = sign_with(
+            Header::new(Algorithm::EdDSA),
+            &valid_claims(),
+            &ed_key(current),
+        );
+        assert!(refused(&keys, &no_kid).await);
+        let mut jku = eddsa(&current.kid);
+        jku.jku = Some("https://evil.test/jwks.json".into());
+        assert!(refused(&keys, &sign_with(jku, &valid_claims(), &ed_key(current))).await);
+        let mut jwk = eddsa(&current.kid);
+        jwk.jwk = Some(
+            serde_json::from_value(json!({
+                "kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(current.public_key().x)
+            }))
+            .unwrap(),
+        );
+        assert!(refused(&keys, &sign_with(jwk, &valid_claims(), &ed_key(current))).await);
+    }
+
+    #[tokio::test]
+    async fn neither_kind_passes_as_the_other() {
+        let (set, keys) = set();
         let user = user();
         let (refresh, claims) = keys
             .issue_refresh(&user.id.to_string(), "family-1", 1)
+            .await
             .unwrap();
         assert_eq!(refresh.expires_in, 7 * 24 * 3600);
-        let verified = keys.verify_refresh(refresh.token.expose_secret()).unwrap();
-        assert_eq!(verified, claims);
-        assert_eq!(verified.fam, "family-1");
-        // Neither kind passes as the other: different keys and a different `typ`.
-        assert!(refused(&keys, refresh.token.expose_secret()));
-        let access = keys
-            .issue_access(&user)
-            .unwrap()
-            .token
-            .expose_secret()
-            .to_owned();
+        let header = jsonwebtoken::decode_header(refresh.token.expose_secret()).unwrap();
+        assert_eq!(header.alg, Algorithm::HS256);
         assert_eq!(
-            keys.verify_refresh(&access).unwrap_err().code(),
+            header.kid.as_deref(),
+            Some(set.refresh.current.kid.as_str())
+        );
+        let verified = keys
+            .verify_refresh(refresh.token.expose_secret())
+            .await
+            .unwrap();
+        assert_eq!(verified, claims);
+        assert!(refused(&keys, refresh.token.expose_secret()).await);
+        let access = keys.issue_access(&user).await.unwrap().token;
+        assert_eq!(
+            keys.verify_refresh(access.expose_secret())
+                .await
+                .unwrap_err()
+                .code(),
             "INVALID_REFRESH_TOKEN"
         );
-        // Even an access-typed token signed with the refresh key is refused as a refresh token.
+        // An access-typed token signed with the refresh key is refused as a refresh token, and
+        // a refresh-typed token signed with the access key as an access token.
         let mut forged = valid_claims();
         forged["fam"] = json!("family-1");
-        assert!(keys.verify_refresh(&sign(forged, REFRESH_SECRET)).is_err());
+        let mut hs = Header::new(Algorithm::HS256);
+        hs.kid = Some(set.refresh.current.kid.clone());
+        let key = EncodingKey::from_secret(set.refresh.current.bytes());
+        assert!(
+            keys.verify_refresh(&sign_with(hs, &forged, &key))
+                .await
+                .is_err()
+        );
+        let mut typed_refresh = valid_claims();
+        typed_refresh["typ"] = json!("refresh");
+        assert!(refused(&keys, &signed(&set, &typed_refresh)).await);
     }
 
-    #[test]
-    fn refuses_alg_none_and_other_algorithms() {
-        let keys = TokenKeys::new(&config());
-        let payload = URL_SAFE_NO_PAD.encode(valid_claims().to_string());
-        for header in [
-            json!({"alg": "none", "typ": "JWT"}),
-            json!({"alg": "HS512", "typ": "JWT"}),
-            json!({"alg": "RS256", "typ": "JWT"}),
-        ] {
-            let header = URL_SAFE_NO_PAD.encode(header.to_string());
-            assert!(refused(&keys, &format!("{header}.{payload}.")));
-            assert!(refused(&keys, &format!("{header}.{payload}")));
-        }
-        let hs512 = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS512),
-            &valid_claims(),
-            &EncodingKey::from_secret(ACCESS_SECRET.as_bytes()),
-        )
-        .unwrap();
-        assert!(refused(&keys, &hs512));
+    #[tokio::test]
+    async fn tokens_of_the_previous_key_verify_until_it_is_dropped() {
+        let first = KeySet::generate();
+        let old = TokenKeys::from_key_set(&first, rules());
+        let user = user();
+        let access = old.issue_access(&user).await.unwrap().token;
+        let (refresh, _) = old.issue_refresh("u", "f", 1).await.unwrap();
+        let rotated = TokenKeys::from_key_set(&first.rotated(), rules());
+        assert!(rotated.verify_access(access.expose_secret()).await.is_ok());
+        assert!(
+            rotated
+                .verify_refresh(refresh.token.expose_secret())
+                .await
+                .is_ok()
+        );
+        let revoked = TokenKeys::from_key_set(&first.rotated().without_previous(), rules());
+        assert!(refused(&revoked, access.expose_secret()).await);
+        assert!(
+            revoked
+                .verify_refresh(refresh.token.expose_secret())
+                .await
+                .is_err()
+        );
     }
 
-    #[test]
-    fn refuses_a_tampered_payload_and_garbage() {
-        let keys = TokenKeys::new(&config());
-        let token = keys
-            .issue_access(&user())
-            .unwrap()
-            .token
+    #[tokio::test]
+    async fn refuses_a_tampered_payload_and_garbage() {
+        let (_, keys) = set();
+        let token = keys.issue_access(&user()).await.unwrap().token;
+        let mut parts: Vec<String> = token
             .expose_secret()
-            .to_owned();
-        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+            .split('.')
+            .map(str::to_owned)
+            .collect();
         let mut claims: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
         claims["roles"] = json!(["user", "admin"]);
         parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
-        assert!(refused(&keys, &parts.join(".")));
+        assert!(refused(&keys, &parts.join(".")).await);
         for garbage in ["", "a.b.c", "not a token", "...."] {
-            assert!(refused(&keys, garbage));
+            assert!(refused(&keys, garbage).await);
         }
     }
 }

@@ -9,5 +9,5 @@ mod serve;
 
 pub use body::{JsonBody, MAX_BODY_BYTES};
 pub use request::{header, path_param, query_param, request_id, source_ip};
-pub use response::{ApiResponse, Pagination, finish};
+pub use response::{ApiResponse, Pagination, PublicMaxAge, finish};
 pub use serve::{run, serve};

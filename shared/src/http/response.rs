@@ -17,7 +17,12 @@ pub struct ApiResponse {
     /// as `INTERNAL` by `finish`, never a panic.
     body: Option<Result<String, serde_json::Error>>,
     location: Option<String>,
+    /// `Cache-Control`: `no-store` unless the contract says a response may be cached.
+    cache_control: &'static str,
 }
+
+/// The one `Cache-Control` every response has unless the contract names another.
+const NO_STORE: &str = "no-store";
 
 #[derive(Serialize)]
 struct Envelope<'a, T: Serialize> {
@@ -50,6 +55,18 @@ impl ApiResponse {
             status,
             body: Some(serde_json::to_string(&envelope)),
             location: None,
+            cache_control: NO_STORE,
+        }
+    }
+
+    /// 200 with `document` as it is, without the envelope, cacheable by anyone as `max_age`
+    /// says: the JWK Set, which JWT libraries read as a plain RFC 7517 document.
+    pub fn public_document<T: Serialize>(document: &T, max_age: PublicMaxAge) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(serde_json::to_string(document)),
+            location: None,
+            cache_control: max_age.0,
         }
     }
 
@@ -77,8 +94,18 @@ impl ApiResponse {
             status: StatusCode::NO_CONTENT,
             body: None,
             location: None,
+            cache_control: NO_STORE,
         }
     }
+}
+
+/// A `Cache-Control` for public documents, named by the contract.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicMaxAge(&'static str);
+
+impl PublicMaxAge {
+    /// The key set: keys change at most every few minutes (a rotation), and verifiers re-read.
+    pub const KEY_SET: Self = Self("public, max-age=300");
 }
 
 /// Turns a handler's outcome into the HTTP response, with the headers every response carries.
@@ -87,15 +114,27 @@ pub fn finish(outcome: Result<ApiResponse, AppError>, request_id: &str) -> Respo
         Some(Err(error)) => Err(AppError::internal(error)),
         _ => Ok(ok),
     });
-    let (status, body, location, retry_after) = match outcome {
-        Ok(ok) => (ok.status, ok.body.and_then(Result::ok), ok.location, None),
+    let (status, body, location, retry_after, cache_control) = match outcome {
+        Ok(ok) => (
+            ok.status,
+            ok.body.and_then(Result::ok),
+            ok.location,
+            None,
+            ok.cache_control,
+        ),
         Err(error) => {
             // Serialising the envelope of our own error type cannot fail; fall back anyway.
             let body = serde_json::to_string(&error.envelope(request_id)).unwrap_or_else(|_| {
                 r#"{"status":"error","code":"INTERNAL","message":"An unexpected error occurred."}"#
                     .to_owned()
             });
-            (error.status(), Some(body), None, error.retry_after_secs())
+            (
+                error.status(),
+                Some(body),
+                None,
+                error.retry_after_secs(),
+                NO_STORE,
+            )
         }
     };
 
@@ -105,7 +144,7 @@ pub fn finish(outcome: Result<ApiResponse, AppError>, request_id: &str) -> Respo
     if body.is_some() {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
     headers.insert(
         HeaderName::from_static("x-content-type-options"),
         HeaderValue::from_static("nosniff"),

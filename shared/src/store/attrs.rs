@@ -11,6 +11,7 @@
 //! | `product`       | `id`, `name`, `priceCents`, `stock`, `createdAt`                          |
 //! | `order`         | `id`, `userId`, `items` (each: `productId`, `quantity`, `unitPriceCents`, `lineTotalCents`), `totalCents`, `status`, `createdAt`, `gsi1pk`, `gsi1sk` |
 //! | `idempotency`   | `requestDigest`, `orderId`, `expiresAt`                                   |
+//! | `verificationKeys` | `currentKid`, `currentPublicKey`, `previousKid`, `previousPublicKey` (both absent when none), `cursorKey` |
 //!
 //! `expiresAt` (epoch seconds) is the table's TTL attribute; `gsi1pk`/`gsi1sk` key the `gsi1`
 //! index (`keys.rs` has what goes in them).
@@ -73,6 +74,13 @@ pub mod line {
 pub const REQUEST_DIGEST: &str = "requestDigest";
 pub const ORDER_ID: &str = "orderId";
 
+// The verification keys (public keys are base64url Ed25519 points, a JWK's `x`).
+pub const CURRENT_KID: &str = "currentKid";
+pub const CURRENT_PUBLIC_KEY: &str = "currentPublicKey";
+pub const PREVIOUS_KID: &str = "previousKid";
+pub const PREVIOUS_PUBLIC_KEY: &str = "previousPublicKey";
+pub const CURSOR_KEY: &str = "cursorKey";
+
 /// The values of [`TYPE`].
 pub mod item_type {
     pub const USER: &str = "user";
@@ -82,6 +90,7 @@ pub mod item_type {
     pub const PRODUCT: &str = "product";
     pub const ORDER: &str = "order";
     pub const IDEMPOTENCY: &str = "idempotency";
+    pub const VERIFICATION_KEYS: &str = "verificationKeys";
 }
 
 /// The values of an order's [`STATUS`].

@@ -13,6 +13,7 @@
 //! | failed logins of an email, a window | `pk = LOGINFAIL#EMAIL#<lower-cased email>`, `sk = WINDOW#<n>` |
 //! | failed logins of an IP, a window    | `pk = LOGINFAIL#IP#<ip>`, `sk = WINDOW#<n>`   |
 //! | the health probe (never written)    | `pk = HEALTH`, `sk = HEALTH`                  |
+//! | public token keys and cursor key    | `pk = KEYS`, `sk = VERIFICATION`              |
 //!
 //! The `gsi1` keys serve the "all of one user's …" patterns. What each item holds besides its
 //! keys is in `attrs.rs`.
@@ -138,6 +139,14 @@ pub fn health_probe() -> Key {
     Key {
         pk: "HEALTH".to_owned(),
         sk: "HEALTH".to_owned(),
+    }
+}
+
+/// The one item with the access tokens' public keys and the list-cursor key.
+pub fn verification_keys() -> Key {
+    Key {
+        pk: "KEYS".to_owned(),
+        sk: "VERIFICATION".to_owned(),
     }
 }
 

@@ -1,9 +1,9 @@
 //! Failed-login counters: one atomic counter per email and per source IP in fixed windows
 //! (`window = now / window_secs`), expired by TTL. Login reads both, with the email claim, in
-//! one batch read.
+//! one batch read; any other password check (`currentPassword`) reads and counts the same ones.
 
 use super::attrs::{COUNT, EXPIRES_AT, PK, SK, TYPE, USER_ID, item_type};
-use super::item::{ItemReader, n, s};
+use super::item::{Item, ItemReader, n, s};
 use super::keys::{self, Key};
 use super::{Store, sdk_error};
 use crate::config::LoginLimits;
@@ -30,13 +30,73 @@ impl LoginWindow {
     }
 }
 
+/// Failed logins counted in one window against one email and one source IP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub by_email: u32,
+    pub by_ip: u32,
+}
+
+impl LoginFailures {
+    /// The throttle: once either count has reached its limit, every password check in the
+    /// window is refused, the right password too, until the window ends.
+    pub fn refuse_if_over(
+        &self,
+        limits: &LoginLimits,
+        window: LoginWindow,
+        now: u64,
+    ) -> Result<(), AppError> {
+        if self.by_email >= limits.per_email || self.by_ip >= limits.per_ip {
+            return Err(AppError::RateLimited {
+                retry_after_secs: (window.ends_at - now).max(1),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// What login needs before it checks a password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginLookup {
     /// The owner of the email claim, if the email is registered.
     pub user_id: Option<UserId>,
-    pub email_failures: u32,
-    pub ip_failures: u32,
+    pub failures: LoginFailures,
+}
+
+/// The keys of the two counters an attempt reads and counts against.
+struct FailureCounters {
+    by_email: Key,
+    by_ip: Key,
+}
+
+impl FailureCounters {
+    fn of(email: &Email, ip: &str, window: LoginWindow) -> Self {
+        Self {
+            by_email: keys::login_failures_of_email(email, window.number),
+            by_ip: keys::login_failures_of_ip(ip, window.number),
+        }
+    }
+
+    /// The counts among the items of a batch read (an absent counter is zero).
+    fn counts_in(&self, items: &[Item]) -> Result<LoginFailures, AppError> {
+        let count = |key: &Key| -> Result<u32, AppError> {
+            find(items, key).map_or(Ok(0), |item| {
+                ItemReader::new(item, item_type::LOGIN_FAILURES).number(COUNT)
+            })
+        };
+        Ok(LoginFailures {
+            by_email: count(&self.by_email)?,
+            by_ip: count(&self.by_ip)?,
+        })
+    }
+}
+
+/// The item with this key, if read: a batch read answers in no particular order.
+fn find<'a>(items: &'a [Item], key: &Key) -> Option<&'a Item> {
+    items.iter().find(|item| {
+        item.get(PK).and_then(|v| v.as_s().ok()) == Some(&key.pk)
+            && item.get(SK).and_then(|v| v.as_s().ok()) == Some(&key.sk)
+    })
 }
 
 impl Store {
@@ -48,36 +108,41 @@ impl Store {
         window: LoginWindow,
     ) -> Result<LoginLookup, AppError> {
         let claim = keys::email_claim(email);
-        let by_email = keys::login_failures_of_email(email, window.number);
-        let by_ip = keys::login_failures_of_ip(ip, window.number);
+        let counters = FailureCounters::of(email, ip, window);
         let items = self
             .read_items(vec![
                 claim.to_attributes(),
-                by_email.to_attributes(),
-                by_ip.to_attributes(),
+                counters.by_email.to_attributes(),
+                counters.by_ip.to_attributes(),
             ])
             .await?;
-        let find = |key: &Key| {
-            items.iter().find(|item| {
-                item.get(PK).and_then(|v| v.as_s().ok()) == Some(&key.pk)
-                    && item.get(SK).and_then(|v| v.as_s().ok()) == Some(&key.sk)
-            })
-        };
-        let count = |key: &Key| -> Result<u32, AppError> {
-            find(key).map_or(Ok(0), |item| {
-                ItemReader::new(item, item_type::LOGIN_FAILURES).number(COUNT)
-            })
-        };
-        let user_id = find(&claim)
+        let user_id = find(&items, &claim)
             .map(|item| {
                 ItemReader::new(item, item_type::EMAIL_CLAIM).parsed(USER_ID, UserId::parse)
             })
             .transpose()?;
         Ok(LoginLookup {
             user_id,
-            email_failures: count(&by_email)?,
-            ip_failures: count(&by_ip)?,
+            failures: counters.counts_in(&items)?,
         })
+    }
+
+    /// One strongly consistent batch read of both failure counters, for a password check whose
+    /// account is already known.
+    pub async fn login_failures(
+        &self,
+        email: &Email,
+        ip: &str,
+        window: LoginWindow,
+    ) -> Result<LoginFailures, AppError> {
+        let counters = FailureCounters::of(email, ip, window);
+        let items = self
+            .read_items(vec![
+                counters.by_email.to_attributes(),
+                counters.by_ip.to_attributes(),
+            ])
+            .await?;
+        counters.counts_in(&items)
     }
 
     /// Counts one failed login against the email and the IP (atomic `ADD`s). The counters
@@ -89,11 +154,9 @@ impl Store {
         window: LoginWindow,
     ) -> Result<(), AppError> {
         let expires_at = window.ends_at + (window.ends_at - window.starts_at);
-        let by_email = self.count_failure(
-            keys::login_failures_of_email(email, window.number),
-            expires_at,
-        );
-        let by_ip = self.count_failure(keys::login_failures_of_ip(ip, window.number), expires_at);
+        let counters = FailureCounters::of(email, ip, window);
+        let by_email = self.count_failure(counters.by_email, expires_at);
+        let by_ip = self.count_failure(counters.by_ip, expires_at);
         let (a, b) = tokio::join!(by_email, by_ip);
         a.and(b)
     }
@@ -130,5 +193,24 @@ mod tests {
         assert!(window.ends_at > 1_800_000_123 && window.ends_at - 1_800_000_123 <= 900);
         assert_eq!(LoginWindow::at(window.ends_at - 1, &limits), window);
         assert_ne!(LoginWindow::at(window.ends_at, &limits), window);
+    }
+
+    #[test]
+    fn either_count_at_its_limit_refuses_until_the_window_ends() {
+        let limits = LoginLimits::default();
+        let now = 1_800_000_123;
+        let window = LoginWindow::at(now, &limits);
+        let check = |by_email, by_ip| {
+            LoginFailures { by_email, by_ip }.refuse_if_over(&limits, window, now)
+        };
+        assert!(check(limits.per_email - 1, limits.per_ip - 1).is_ok());
+        for (by_email, by_ip) in [(limits.per_email, 0), (0, limits.per_ip)] {
+            let refused = check(by_email, by_ip);
+            assert!(
+                matches!(refused, Err(AppError::RateLimited { retry_after_secs })
+                    if retry_after_secs == window.ends_at - now),
+                "{by_email} by email, {by_ip} by IP: {refused:?}"
+            );
+        }
     }
 }

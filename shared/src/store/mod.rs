@@ -19,10 +19,12 @@ mod sessions;
 pub mod table;
 mod transaction;
 mod users;
+mod verification;
 
 pub use client::dynamodb_client;
+pub(crate) use client::{dynamodb_client_over, sdk_config};
 pub use errors::sdk_error;
-pub use login_failures::{LoginLookup, LoginWindow};
+pub use login_failures::{LoginFailures, LoginLookup, LoginWindow};
 pub use orders::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, IdempotencyRecord, PlaceOrderError};
 pub use sessions::{NewSession, Presented};
 pub use transaction::{Cancellation, classify_cancellation};

@@ -1,7 +1,8 @@
 //! Test helpers shared by every crate (feature `test-support`): a real app on its own
 //! DynamoDB Local table, API Gateway v2 events, and readable responses.
 //!
-//! `DYNAMODB_ENDPOINT` must point at a running DynamoDB Local; `make test` starts one.
+//! `DYNAMODB_ENDPOINT` must point at a running DynamoDB Local and `SECRETS_MANAGER_ENDPOINT` at
+//! a moto server; `make test` starts both.
 
 mod event;
 mod faults;
@@ -16,13 +17,13 @@ pub use iam::{Grant, IamRecorder, grants_of};
 pub use logs::CapturedLogs;
 pub use relay::{Relay, RelayedRequest};
 
+use crate::auth::{KeyHome, KeySet};
 use crate::config::Config;
 use crate::domain::{Email, Password, Role, User, UserName, UserRecord};
+use crate::secrets::secrets_client;
 use crate::store::table::TableDefinition;
 use crate::{App, ExposeSecret};
 
-pub const TEST_ACCESS_SECRET: &str = "test-access-token-secret-0123456789abcdef";
-pub const TEST_REFRESH_SECRET: &str = "test-refresh-token-secret-0123456789abcdef";
 pub const TEST_ISSUER: &str = "https://issuer.test";
 pub const TEST_AUDIENCE: &str = "clients.test";
 /// The password of every user the helpers create.
@@ -44,6 +45,10 @@ pub struct TestApp {
     /// which are not the handler's calls and must not count as such.
     pub direct: App,
     pub table: String,
+    /// The keys as the `keys` tool left them: in this test's own secrets and table item.
+    pub keys: KeySet,
+    /// Where this test's keys live, to rotate or revoke them as the `keys` tool does.
+    pub key_home: KeyHome,
     relay: Relay,
 }
 
@@ -53,14 +58,22 @@ impl TestApp {
             panic!("DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local")
         });
         let table = format!("test-{}", uuid::Uuid::new_v4().simple());
-        let direct = App::build(test_config(&table, Some(&endpoint))).await;
+        let store_only = App::build(test_config(&table, Some(&endpoint))).await;
         TableDefinition::from_built_template()
             .expect("template.yaml has a table definition")
-            .create(direct.store.client(), &table)
+            .create(store_only.store.client(), &table)
             .await
             .unwrap_or_else(|e| {
                 panic!("cannot create table {table} on DynamoDB Local at {endpoint}: {e:?}")
             });
+        let key_home = KeyHome {
+            secrets: secrets_client(Some(&secrets_endpoint()), &Default::default()).await,
+            store: store_only.store.clone(),
+            access_secret_id: access_secret_id(&table),
+            refresh_secret_id: refresh_secret_id(&table),
+        };
+        let keys = key_home.init().await.expect("test keys are written");
+        let direct = App::build(signing_config(&table, &endpoint, &key_home)).await;
         let recorder = IamRecorder::from_env();
         let relay = Relay::start(&endpoint, move |request| {
             // Parsed even when not recording, so a call the recorder cannot read fails every run.
@@ -70,11 +83,13 @@ impl TestApp {
             }
         })
         .await;
-        let app = App::build(test_config(&table, Some(relay.endpoint()))).await;
+        let app = App::build(signing_config(&table, relay.endpoint(), &key_home)).await;
         Self {
             app,
             direct,
             table,
+            keys,
+            key_home,
             relay,
         }
     }
@@ -82,7 +97,12 @@ impl TestApp {
     /// The config of the handler's app, for a test that builds another handler app on this
     /// table: its calls are recorded like `app`'s.
     pub fn handler_config(&self) -> Config {
-        test_config(&self.table, Some(self.relay.endpoint()))
+        self.config_via(self.relay.endpoint())
+    }
+
+    /// The config of an app on this table and its keys, reaching DynamoDB at `endpoint`.
+    pub fn config_via(&self, endpoint: &str) -> Config {
+        signing_config(&self.table, endpoint, &self.key_home)
     }
 
     /// A stored user with `TEST_PASSWORD`, made through the same store code as sign-up.
@@ -131,6 +151,7 @@ impl TestApp {
             .direct
             .tokens
             .issue_refresh(&user.id.to_string(), &family.to_string(), 1)
+            .await
             .expect("token issues");
         let session = crate::store::NewSession {
             family,
@@ -214,29 +235,71 @@ impl TestApp {
         }
     }
 
-    /// A valid access token for `user`, as login would issue it.
+    /// A valid access token for `user`, as login would issue it (signed with the current key).
     pub fn token(&self, user: &User) -> String {
         self.app
             .tokens
-            .issue_access(user)
-            .expect("token issues")
-            .token
-            .expose_secret()
-            .to_owned()
+            .access_token_signed_with(&self.keys.access.current, user)
     }
 }
 
-/// A config for tests: fixed secrets, the given table and endpoint.
+/// The moto server's URL, from `SECRETS_MANAGER_ENDPOINT`.
+pub fn secrets_endpoint() -> String {
+    std::env::var("SECRETS_MANAGER_ENDPOINT").unwrap_or_else(|_| {
+        panic!("SECRETS_MANAGER_ENDPOINT is not set: run the tests with `make test`, which starts a moto server")
+    })
+}
+
+fn access_secret_id(table: &str) -> String {
+    format!("{table}/access-token-key")
+}
+
+fn refresh_secret_id(table: &str) -> String {
+    format!("{table}/refresh-token-key")
+}
+
+/// The key settings function `name` gets in AWS (template.yaml), for this test table's secrets:
+/// login and refresh read both secrets, logout the refresh key's, every other function none.
+pub fn key_env(name: &str, table: &str) -> Vec<(&'static str, String)> {
+    let access = || ("ACCESS_TOKEN_KEY_SECRET_ID", access_secret_id(table));
+    let refresh = || ("REFRESH_TOKEN_KEY_SECRET_ID", refresh_secret_id(table));
+    let endpoint = || ("SECRETS_MANAGER_ENDPOINT", secrets_endpoint());
+    match name {
+        "login" | "refresh" => vec![access(), refresh(), endpoint()],
+        "logout" => vec![refresh(), endpoint()],
+        _ => Vec::new(),
+    }
+}
+
+/// The config of a function that signs (login, refresh): `test_config` and the secrets' ids.
+fn signing_config(table: &str, endpoint: &str, keys: &KeyHome) -> Config {
+    let secrets = secrets_endpoint();
+    config_with(table, Some(endpoint), &|name| match name {
+        "ACCESS_TOKEN_KEY_SECRET_ID" => Some(keys.access_secret_id.clone()),
+        "REFRESH_TOKEN_KEY_SECRET_ID" => Some(keys.refresh_secret_id.clone()),
+        "SECRETS_MANAGER_ENDPOINT" => Some(secrets.clone()),
+        _ => None,
+    })
+}
+
+/// A config for tests of a function that only verifies: the given table and endpoint, no
+/// secret ids (so it reads no secret).
 pub fn test_config(table: &str, endpoint: Option<&str>) -> Config {
+    config_with(table, endpoint, &|_| None)
+}
+
+fn config_with(
+    table: &str,
+    endpoint: Option<&str>,
+    more: &dyn Fn(&str) -> Option<String>,
+) -> Config {
     Config::from_lookup(|name| {
         Some(match name {
             "TABLE_NAME" => table.to_owned(),
-            "JWT_SECRET" => TEST_ACCESS_SECRET.to_owned(),
-            "REFRESH_TOKEN_SECRET" => TEST_REFRESH_SECRET.to_owned(),
             "JWT_ISSUER" => TEST_ISSUER.to_owned(),
             "JWT_AUDIENCE" => TEST_AUDIENCE.to_owned(),
             "DYNAMODB_ENDPOINT" => endpoint?.to_owned(),
-            _ => return None,
+            _ => return more(name),
         })
     })
     .expect("test config is valid")

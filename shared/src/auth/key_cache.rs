@@ -1,0 +1,184 @@
+//! Keys read from where they live (the table, the secret store), kept, and read again on the
+//! design's schedule: after at most `max_age`, and early when a token names a key id we do not
+//! hold, but no more than once per `unknown_kid_reread`, so forged ids cannot hammer the source.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+
+use crate::config::KeyCacheSettings;
+use crate::error::AppError;
+
+/// Reads the keys from their source; called by the cache only.
+pub(crate) type Loader<T> = Box<dyn Fn() -> BoxFuture<'static, Result<T, AppError>> + Send + Sync>;
+
+struct Loaded<T> {
+    keys: Arc<T>,
+    at: Instant,
+}
+
+pub(crate) struct KeyCache<T> {
+    load: Loader<T>,
+    settings: KeyCacheSettings,
+    loaded: RwLock<Option<Loaded<T>>>,
+    last_early_read: Mutex<Option<Instant>>,
+    /// One read at a time: a burst of requests on a stale cache reads the source once.
+    reading: tokio::sync::Mutex<()>,
+}
+
+impl<T: Send + Sync + 'static> KeyCache<T> {
+    pub(crate) fn new(load: Loader<T>, settings: KeyCacheSettings) -> Self {
+        Self {
+            load,
+            settings,
+            loaded: RwLock::new(None),
+            last_early_read: Mutex::new(None),
+            reading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Keys read at init, so the first request does not wait for them.
+    pub(crate) fn with_keys(self, keys: T) -> Self {
+        *self.loaded.write().expect("not poisoned") = Some(Loaded {
+            keys: Arc::new(keys),
+            at: Instant::now(),
+        });
+        self
+    }
+
+    fn fresh(&self) -> Option<Arc<T>> {
+        let loaded = self.loaded.read().expect("not poisoned");
+        loaded
+            .as_ref()
+            .filter(|l| l.at.elapsed() < self.settings.max_age)
+            .map(|l| l.keys.clone())
+    }
+
+    /// The keys, read again first if they are older than `max_age`.
+    pub(crate) async fn get(&self) -> Result<Arc<T>, AppError> {
+        if let Some(keys) = self.fresh() {
+            return Ok(keys);
+        }
+        let _reading = self.reading.lock().await;
+        if let Some(keys) = self.fresh() {
+            return Ok(keys);
+        }
+        self.read().await
+    }
+
+    /// Called when a token names a key id the cached keys lack: the keys read again, if no
+    /// such early read happened within `unknown_kid_reread`; `None` otherwise.
+    pub(crate) async fn reread_for_unknown_kid(&self) -> Result<Option<Arc<T>>, AppError> {
+        {
+            let mut last = self.last_early_read.lock().expect("not poisoned");
+            if last.is_some_and(|at| at.elapsed() < self.settings.unknown_kid_reread) {
+                return Ok(None);
+            }
+            *last = Some(Instant::now());
+        }
+        let _reading = self.reading.lock().await;
+        self.read().await.map(Some)
+    }
+
+    /// Reads the source. If that fails while keys are cached, they stay in use (a rotation
+    /// is late, which beats refusing every token) and the next read waits another `max_age`.
+    async fn read(&self) -> Result<Arc<T>, AppError> {
+        let result = (self.load)().await;
+        let mut loaded = self.loaded.write().expect("not poisoned");
+        match (result, loaded.as_mut()) {
+            (Ok(keys), _) => {
+                let keys = Arc::new(keys);
+                *loaded = Some(Loaded {
+                    keys: keys.clone(),
+                    at: Instant::now(),
+                });
+                Ok(keys)
+            }
+            (Err(error), Some(stale)) => {
+                tracing::warn!(error = %error, "keys could not be read again; keeping the cached ones");
+                stale.at = Instant::now();
+                Ok(stale.keys.clone())
+            }
+            (Err(error), None) => Err(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    fn counting(
+        reads: Arc<AtomicUsize>,
+        fail: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Loader<usize> {
+        Box::new(move || {
+            let reads = reads.clone();
+            let fail = fail.clone();
+            Box::pin(async move {
+                if fail.load(Ordering::SeqCst) {
+                    return Err(AppError::internal("source down"));
+                }
+                Ok(reads.fetch_add(1, Ordering::SeqCst) + 1)
+            })
+        })
+    }
+
+    fn settings(max_age_ms: u64, unknown_ms: u64) -> KeyCacheSettings {
+        KeyCacheSettings {
+            max_age: Duration::from_millis(max_age_ms),
+            unknown_kid_reread: Duration::from_millis(unknown_ms),
+        }
+    }
+
+    #[tokio::test]
+    async fn reads_once_then_again_after_max_age() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let cache = KeyCache::new(
+            counting(reads.clone(), Default::default()),
+            settings(200, 60_000),
+        );
+        for _ in 0..10 {
+            assert_eq!(*cache.get().await.unwrap(), 1);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(*cache.get().await.unwrap(), 2);
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_unknown_kids_reads_once_per_interval() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let cache = Arc::new(KeyCache::new(
+            counting(reads.clone(), Default::default()),
+            settings(60_000, 300),
+        ));
+        cache.get().await.unwrap();
+        let flood = (0..200).map(|_| {
+            let cache = cache.clone();
+            async move { cache.reread_for_unknown_kid().await.unwrap().is_some() }
+        });
+        let reread = futures::future::join_all(flood).await;
+        assert_eq!(reread.iter().filter(|r| **r).count(), 1);
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert!(cache.reread_for_unknown_kid().await.unwrap().is_some());
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_reread_keeps_the_cached_keys() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let fail = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cache = KeyCache::new(counting(reads.clone(), fail.clone()), settings(50, 60_000));
+        assert_eq!(*cache.get().await.unwrap(), 1);
+        fail.store(true, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(*cache.get().await.unwrap(), 1);
+        let empty = KeyCache::new(counting(reads, fail), settings(50, 60_000));
+        assert!(empty.get().await.is_err());
+    }
+}
