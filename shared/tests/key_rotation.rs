@@ -143,6 +143,24 @@ async fn init_keeps_keys_in_place_and_mends_only_what_can_be_mended() {
     let published = test.direct.store.read_verification_keys().await.unwrap();
     assert_eq!(published.access.current.kid, made.access.current.kid);
 
+    // The table item lost, the secrets kept: the item is written again from the secrets, so
+    // tokens signed before still verify.
+    test.direct
+        .store
+        .client()
+        .delete_item()
+        .table_name(&test.table)
+        .set_key(Some(
+            shared::store::keys::verification_keys().to_attributes(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let mended = fresh.init().await.unwrap();
+    assert_eq!(mended.access.current.kid, made.access.current.kid);
+    let published = test.direct.store.read_verification_keys().await.unwrap();
+    assert_eq!(published.access.current.kid, made.access.current.kid);
+
     // One secret of the pair: refused, nothing overwritten.
     let half = shared::auth::KeyHome {
         refresh_secret_id: format!("{}/missing-refresh", test.table),
