@@ -20,6 +20,8 @@ CACHE_DIR=${DYNAMODB_LOCAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/serverless-rus
 
 say() { printf '[dynamodb-local] %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+SERVICE_NAME="DynamoDB Local"
+. "$(dirname "$0")/service.sh"
 
 require_java() {
   command -v java >/dev/null 2>&1 ||
@@ -54,19 +56,6 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-answers() {
-  # Any HTTP answer (DynamoDB Local says 400 to a bare request) means it is up.
-  python3 - "$1" <<'PY'
-import sys, urllib.request, urllib.error
-try:
-    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=1)
-except urllib.error.HTTPError:
-    sys.exit(0)
-except Exception:
-    sys.exit(1)
-PY
-}
-
 start() {
   local port=${1:?port} storage=${2:?--in-memory or --data DIR} pidfile
   local -a storage_args
@@ -77,39 +66,14 @@ start() {
   esac
   require_java
   install
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    if answers "$port"; then say "already running on port $port"; return 0; fi
-    die "a DynamoDB Local (pid $(cat "$pidfile")) from $pidfile is running but not on port $port; stop it first"
-  fi
-  if answers "$port"; then die "port $port is already taken by something else"; fi
-  mkdir -p "$(dirname "$pidfile")"
-  local log="${pidfile%.pid}.log"
   # -sharedDb: one database whatever the credentials/region a client signs with.
   # -disableTelemetry: this emulator must not phone home.
-  # Run it from the pidfile's folder: it writes a metadata file into its working directory.
-  (cd "$(dirname "$pidfile")" && exec nohup java -Xmx1g ${DYNAMODB_LOCAL_JAVA_OPTS:-} -Djava.library.path="$CACHE_DIR/DynamoDBLocal_lib" -jar "$CACHE_DIR/DynamoDBLocal.jar" \
-    -port "$port" -sharedDb -disableTelemetry "${storage_args[@]}") >"$log" 2>&1 &
-  echo $! >"$pidfile"
-  for _ in $(seq 1 150); do
-    if answers "$port"; then say "listening on http://127.0.0.1:$port (pid $(cat "$pidfile"), log $log)"; return 0; fi
-    kill -0 "$(cat "$pidfile")" 2>/dev/null || { cat "$log" >&2; die "DynamoDB Local exited during start-up"; }
-    sleep 0.2
-  done
-  die "DynamoDB Local did not answer on port $port within 30 s (log: $log)"
+  service_start "$port" "$pidfile" java -Xmx1g ${DYNAMODB_LOCAL_JAVA_OPTS:-} \
+    -Djava.library.path="$CACHE_DIR/DynamoDBLocal_lib" -jar "$CACHE_DIR/DynamoDBLocal.jar" \
+    -port "$port" -sharedDb -disableTelemetry "${storage_args[@]}"
 }
 
-stop() {
-  local pidfile=${1:?pidfile} pid
-  [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    say "stopped (pid $pid)"
-  fi
-  rm -f "$pidfile"
-}
+stop() { service_stop "${1:?pidfile}"; }
 
 case "${1:-}" in
   install) install ;;
