@@ -84,34 +84,9 @@ fn the_local_router_serves_exactly_the_deployed_routes() {
     assert_eq!(watch_routes(), template_routes());
 }
 
-#[test]
-fn the_deployed_routes_are_the_contracts() {
-    let contract = [
-        ("POST", "/users"),
-        ("GET", "/users/{id}"),
-        ("PATCH", "/users/{id}"),
-        ("DELETE", "/users/{id}"),
-        ("POST", "/auth/login"),
-        ("POST", "/auth/refresh"),
-        ("POST", "/auth/logout"),
-        ("POST", "/products"),
-        ("GET", "/products/{id}"),
-        ("POST", "/orders"),
-        ("GET", "/orders/{id}"),
-        ("GET", "/orders"),
-        ("GET", "/.well-known/jwks.json"),
-        ("GET", "/health"),
-    ];
-    let deployed: BTreeSet<(String, String)> = template_routes()
-        .into_iter()
-        .map(|(m, p, _)| (m, p))
-        .collect();
-    let contract: BTreeSet<(String, String)> = contract
-        .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
-    assert_eq!(deployed, contract);
-}
+// The deployed routes are the contract's by a chain of checks, each against one other list:
+// docs/API.md's served routes = openapi.yaml's operations = the local router (openapi.rs), and
+// the local router = the template's routes (above). No test keeps a copy of the route list.
 
 #[test]
 fn every_deployed_function_is_a_rust_arm64_lambda() {
