@@ -19,7 +19,7 @@ packages=()
 for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
 packages+=(-p floor)
 
-say "release build of the 13 functions and the floor (native $(uname -m), one cargo invocation)"
+say "release build of every function and the floor (native $(uname -m), one cargo invocation)"
 nice -n 10 cargo build --release "${packages[@]}"
 
 # The harness is a separate invocation on purpose: it depends on shared's test-support, and in
