@@ -14,12 +14,16 @@ pub fn endpoint() -> String {
 
 /// DynamoDB Local's socket address, for the relay.
 pub fn address() -> std::net::SocketAddr {
-    let endpoint = endpoint();
+    address_of(&endpoint())
+}
+
+/// The socket address of an `http://host:port` endpoint.
+pub fn address_of(endpoint: &str) -> std::net::SocketAddr {
     let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
     std::net::ToSocketAddrs::to_socket_addrs(authority)
         .ok()
         .and_then(|mut addresses| addresses.next())
-        .unwrap_or_else(|| panic!("DYNAMODB_ENDPOINT {endpoint} is http://host:port"))
+        .unwrap_or_else(|| panic!("endpoint {endpoint} is not http://host:port"))
 }
 
 /// DynamoDB Local's own latency for the calls get-user (GetItem) and create-user (the sign-up

@@ -72,6 +72,7 @@ pub async fn events(
                 .bearer(&token),
             "list-orders" => ApiEvent::new("GET /orders", "/orders?limit=20").bearer(&token),
             "health" => ApiEvent::new("GET /health", "/health"),
+            "jwks" => ApiEvent::new("GET /.well-known/jwks.json", "/.well-known/jwks.json"),
             other => panic!("no events for {other}"),
         };
         out.push(event.to_json());

@@ -1,7 +1,7 @@
 //! The functions under measurement: their names, which of them hash a password, and the memory
 //! each is deployed with.
 
-pub const FUNCTIONS: [&str; 13] = [
+pub const FUNCTIONS: [&str; 14] = [
     "create-user",
     "get-user",
     "update-user",
@@ -15,6 +15,7 @@ pub const FUNCTIONS: [&str; 13] = [
     "get-order",
     "list-orders",
     "health",
+    "jwks",
 ];
 
 /// The functions whose measured calls hash (create-user) or verify (login) a password.
@@ -56,6 +57,18 @@ pub fn memory_mb(template: &str, function: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_function_in_the_workspace_is_measured() {
+        let mut on_disk: Vec<String> = std::fs::read_dir("../functions")
+            .expect("the functions directory")
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut measured: Vec<String> = FUNCTIONS.iter().map(|f| f.to_string()).collect();
+        measured.sort();
+        assert_eq!(measured, on_disk);
+    }
 
     #[test]
     fn memory_comes_from_the_template() {

@@ -1,5 +1,5 @@
 //! Timing one program under the Runtime API emulator: its cold starts (each a new process,
-//! reaching DynamoDB Local through the timing relay), then a warm loop on one process with its
+//! reaching DynamoDB Local and the secret store through timing relays), then a warm loop on one process with its
 //! CPU time and peak memory.
 
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use crate::database;
 use crate::emulator::{Emulator, Happening, Invocation};
 use crate::process::{Running, lambda_env, spawn};
 use crate::procfs::{cpu_time, status_kib, user_and_kernel_ticks, wait_for_quiet_machine};
-use crate::relay::Relay;
+use crate::relay::{Relay, waited};
 
 /// One program under measurement.
 pub struct Subject {
@@ -33,11 +33,14 @@ pub struct Measurement {
     pub init: Vec<Duration>,
     /// spawn → first response posted, one per cold start.
     pub cold: Vec<Duration>,
-    /// DynamoDB Local's own time answering that cold start's first request (the sum over its
-    /// calls, timed by the relay), one per cold start, in the same order.
-    pub cold_database: Vec<Duration>,
+    /// The time DynamoDB Local or the secret store spent answering that cold start (the time
+    /// covered by their exchanges, timed by the relays: `relay::waited`), one per cold start,
+    /// in the same order.
+    pub cold_dependencies: Vec<Duration>,
     /// How many DynamoDB calls a first request made (the most seen).
     pub first_request_calls: usize,
+    /// How many secret store calls a cold start made (the most seen): the signers' key reads.
+    pub secret_store_calls: usize,
     /// event handed over → response posted, one per warm invocation.
     pub warm: Vec<Duration>,
     /// CPU time of the warm process (all threads) over the warm loop, divided by its invocations.
@@ -88,14 +91,16 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
     m
 }
 
-/// Each cold start is a new process. They reach DynamoDB Local through the timing relay, so
-/// each one's first request is paired with what the database itself spent on it.
+/// Each cold start is a new process. They reach DynamoDB Local and the secret store through
+/// timing relays, so each start is paired with what those two themselves spent on it.
 fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) {
     let relay = Relay::start(database::address());
+    let secret_store = Relay::start(database::address_of(&secret_store_endpoint()));
     wait_for_quiet_machine();
     for event in &subject.cold_events {
-        let (emulator, env) = prepare(subject, table, &relay.endpoint);
+        let (emulator, env) = prepare(subject, table, &relay.endpoint, &secret_store.endpoint);
         relay.take();
+        secret_store.take();
         let emulator = &emulator;
         let started = Instant::now();
         let mut running = spawn(subject, &env);
@@ -111,8 +116,10 @@ fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Mea
                     Ok((at, body)) => {
                         m.cold.push(at - started);
                         let calls = relay.take();
-                        m.cold_database.push(calls.iter().sum());
+                        let reads = secret_store.take();
+                        m.cold_dependencies.push(waited(&[&calls[..], &reads[..]].concat()));
                         m.first_request_calls = m.first_request_calls.max(calls.len());
+                        m.secret_store_calls = m.secret_store_calls.max(reads.len());
                         check_status(&mut m.failures, "cold", &body);
                     }
                     Err(error) => m.failures.push(format!("cold: {error} {}", running.tail())),
@@ -127,7 +134,12 @@ fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Mea
 /// One process, straight to DynamoDB Local: the first event warms it up, the rest are timed,
 /// with its CPU time over them and its peak RSS after.
 fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) {
-    let (emulator, env) = prepare(subject, table, &database::endpoint());
+    let (emulator, env) = prepare(
+        subject,
+        table,
+        &database::endpoint(),
+        &secret_store_endpoint(),
+    );
     let emulator = &emulator;
     let mut running = spawn(subject, &env);
     let pid = running.pid();
@@ -180,10 +192,20 @@ fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measu
 }
 
 /// An emulator of its own for one process of `subject`, and that process's environment.
-fn prepare(subject: &Subject, table: &str, database: &str) -> (Emulator, Vec<(String, String)>) {
+fn prepare(
+    subject: &Subject,
+    table: &str,
+    database: &str,
+    secret_store: &str,
+) -> (Emulator, Vec<(String, String)>) {
     let emulator = Emulator::start();
-    let env = lambda_env(subject, &emulator.address, table, database);
+    let env = lambda_env(subject, &emulator.address, table, database, secret_store);
     (emulator, env)
+}
+
+/// The moto server bench/run.sh started, standing in for Secrets Manager.
+fn secret_store_endpoint() -> String {
+    shared::test_support::secrets_endpoint()
 }
 
 /// Waits for the process's `GET /next`; an init error or an exit is an error.

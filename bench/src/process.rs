@@ -58,6 +58,7 @@ pub fn lambda_env(
     runtime_api: &str,
     table: &str,
     database: &str,
+    secret_store: &str,
 ) -> Vec<(String, String)> {
     let task_root = subject
         .program
@@ -103,7 +104,10 @@ pub fn lambda_env(
         .chain(
             key_env(&subject.name, table)
                 .into_iter()
-                .map(|(k, v)| (k.to_owned(), v)),
+                .map(|(k, v)| match k {
+                    "SECRETS_MANAGER_ENDPOINT" => (k.to_owned(), secret_store.to_owned()),
+                    _ => (k.to_owned(), v),
+                }),
         )
         .collect()
 }

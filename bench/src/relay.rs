@@ -1,11 +1,13 @@
-//! A timing relay in front of DynamoDB Local: what the database itself spent on the calls a
-//! function made.
+//! A timing relay in front of DynamoDB Local or the secret store: what they themselves spent on
+//! the calls a function made.
 //!
-//! A function pointed at the relay (`DYNAMODB_ENDPOINT`) sends its requests through it
+//! A function pointed at the relay (`DYNAMODB_ENDPOINT`, `SECRETS_MANAGER_ENDPOINT`) sends its
+//! requests through it
 //! unchanged. For each HTTP exchange the relay records the time from the request's first byte
 //! reaching it to the response's last byte leaving DynamoDB Local: the database's part of the
-//! call, seen from the wire, without the SDK's or the function's. Its sum over a first request
-//! is what that request owed to the database, whatever number of calls it made.
+//! call, seen from the wire, without the SDK's or the function's. The time covered by a cold
+//! start's exchanges ([`waited`]) is what that start owed to them, whatever number of calls it
+//! made, in sequence or side by side.
 //!
 //! HTTP/1.1 without pipelining (the SDK's hyper client never pipelines), so a request starts
 //! whenever the client sends while no exchange is open, and ends with its response, framed by
@@ -17,9 +19,39 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct Relay {
-    /// `http://127.0.0.1:PORT`, for `DYNAMODB_ENDPOINT`.
+    /// `http://127.0.0.1:PORT`, for `DYNAMODB_ENDPOINT` or `SECRETS_MANAGER_ENDPOINT`.
     pub endpoint: String,
-    exchanges: Arc<Mutex<Vec<Duration>>>,
+    exchanges: Arc<Mutex<Vec<Exchange>>>,
+}
+
+/// One request and its response: from the request's first byte to the response's last.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange {
+    pub start: Instant,
+    pub end: Instant,
+}
+
+/// The time during which at least one of `exchanges` was open: calls made side by side (the
+/// secret store's read beside DynamoDB's) count once.
+pub fn waited(exchanges: &[Exchange]) -> Duration {
+    let mut sorted = exchanges.to_vec();
+    sorted.sort_by_key(|e| e.start);
+    let mut total = Duration::ZERO;
+    let mut open: Option<Exchange> = None;
+    for e in sorted {
+        open = match open {
+            Some(o) if e.start <= o.end => Some(Exchange {
+                start: o.start,
+                end: o.end.max(e.end),
+            }),
+            Some(o) => {
+                total += o.end - o.start;
+                Some(e)
+            }
+            None => Some(e),
+        };
+    }
+    total + open.map_or(Duration::ZERO, |o| o.end - o.start)
 }
 
 impl Relay {
@@ -53,12 +85,12 @@ impl Relay {
     }
 
     /// The exchanges completed so far, and forgets them.
-    pub fn take(&self) -> Vec<Duration> {
+    pub fn take(&self) -> Vec<Exchange> {
         std::mem::take(&mut *self.exchanges.lock().expect("exchanges lock"))
     }
 }
 
-fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Vec<Duration>>>) {
+fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Vec<Exchange>>>) {
     let open: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
     let (client_in, server_out) = (
         client.try_clone().expect("a socket clones"),
@@ -79,10 +111,10 @@ fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Ve
             if response.feed(bytes)
                 && let Some(started) = open.lock().expect("open lock").take()
             {
-                recorded
-                    .lock()
-                    .expect("exchanges lock")
-                    .push(started.elapsed());
+                recorded.lock().expect("exchanges lock").push(Exchange {
+                    start: started,
+                    end: Instant::now(),
+                });
             }
         })
     });
@@ -242,6 +274,29 @@ mod tests {
             exchanges.extend(relay.take());
         }
         assert_eq!(exchanges.len(), 2);
-        assert!(exchanges.iter().all(|d| *d >= Duration::from_millis(20)));
+        assert!(
+            exchanges
+                .iter()
+                .all(|e| e.end - e.start >= Duration::from_millis(20))
+        );
+    }
+
+    #[test]
+    fn calls_side_by_side_are_waited_for_once() {
+        let t = Instant::now();
+        let at = |ms: u64| t + Duration::from_millis(ms);
+        let exchange = |start, end| Exchange {
+            start: at(start),
+            end: at(end),
+        };
+        // 0-10 and 5-12 overlap (12 ms), 20-25 stands alone (5 ms), 21-22 lies inside it.
+        let exchanges = [
+            exchange(20, 25),
+            exchange(0, 10),
+            exchange(21, 22),
+            exchange(5, 12),
+        ];
+        assert_eq!(waited(&exchanges), Duration::from_millis(17));
+        assert_eq!(waited(&[]), Duration::ZERO);
     }
 }

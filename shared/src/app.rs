@@ -19,8 +19,8 @@ impl App {
         Ok(Self::build(Config::from_env()?).await)
     }
 
-    /// Functions given secret ids read their signing keys now, alongside the DynamoDB client's
-    /// set-up; the others read nothing here (their public keys come from the table on first use).
+    /// Functions given secret ids start reading their signing keys now, without waiting for
+    /// them; the others read nothing here (their public keys come from the table on first use).
     pub async fn build(config: Config) -> Self {
         let http = https_client(&config.tls);
         let (dynamodb, signing) = tokio::join!(
@@ -29,7 +29,7 @@ impl App {
                 let ids = SecretIds::of(&config)?;
                 let endpoint = config.secrets_manager_endpoint.as_deref();
                 let client = secrets_client_over(endpoint, http.clone()).await;
-                Some(signing_keys(client, ids, config.key_cache).await)
+                Some(signing_keys(client, ids, config.key_cache))
             }
         );
         let store = Store::new(dynamodb, config.table_name.clone());

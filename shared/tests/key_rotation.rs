@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use shared::auth::{AccessKey, KeyDocument};
 use shared::config::Config;
-use shared::test_support::{CapturedLogs, Relay, TestApp, test_config};
+use shared::test_support::{CapturedLogs, Fault, FaultProxy, Relay, TestApp, test_config};
 use shared::{App, ExposeSecret};
 
 /// Keys re-read after 1 s instead of 5 minutes, so a rotation shows within the test.
@@ -171,4 +171,31 @@ async fn init_keeps_keys_in_place_and_mends_only_what_can_be_mended() {
         fresh.read().await.unwrap().access.current.kid,
         made.access.current.kid
     );
+}
+
+/// A signing function's init does not wait for the secret store: built while the store hangs,
+/// it is ready at once, and its first signature waits for the keys instead; once the store
+/// answers again, that signature completes with them.
+#[tokio::test]
+async fn init_does_not_wait_for_the_secret_store() {
+    let test = TestApp::spawn().await;
+    let ada = test.user("Ada", "ada@example.com").await;
+    let secrets = FaultProxy::start(&shared::test_support::secrets_endpoint()).await;
+    secrets.set(Fault::Hang);
+    let mut config = test.handler_config();
+    config.secrets_manager_endpoint = Some(secrets.endpoint().to_owned());
+
+    let app = tokio::time::timeout(Duration::from_secs(2), App::build(config))
+        .await
+        .expect("init returns while the secret store hangs");
+    let signing = tokio::time::timeout(Duration::from_millis(300), app.tokens.issue_access(&ada));
+    assert!(signing.await.is_err(), "no keys yet: the signature waits");
+
+    secrets.set(Fault::None);
+    let token = tokio::time::timeout(Duration::from_secs(10), app.tokens.issue_access(&ada))
+        .await
+        .expect("the keys arrive once the store answers")
+        .unwrap()
+        .token;
+    assert_eq!(kid_of(token.expose_secret()), test.keys.access.current.kid);
 }

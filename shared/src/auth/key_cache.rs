@@ -25,6 +25,9 @@ pub(crate) struct KeyCache<T> {
     last_early_read: Mutex<Option<Instant>>,
     /// One read at a time: a burst of requests on a stale cache reads the source once.
     reading: tokio::sync::Mutex<()>,
+    /// The first read, started at init and not awaited there (`reading_ahead`).
+    /// Its keys are as old as that read, not as its first use.
+    ahead: Mutex<Option<tokio::task::JoinHandle<Result<(T, Instant), AppError>>>>,
 }
 
 impl<T: Send + Sync + 'static> KeyCache<T> {
@@ -35,10 +38,20 @@ impl<T: Send + Sync + 'static> KeyCache<T> {
             loaded: RwLock::new(None),
             last_early_read: Mutex::new(None),
             reading: tokio::sync::Mutex::new(()),
+            ahead: Mutex::new(None),
         }
     }
 
-    /// Keys read at init, so the first request does not wait for them.
+    /// Starts the first read now, in the background: init goes on (and ends) while the source
+    /// answers, and the first `get` awaits what is left of it. Needs a Tokio runtime.
+    pub(crate) fn reading_ahead(self) -> Self {
+        let read = (self.load)();
+        let first = tokio::spawn(async move { read.await.map(|keys| (keys, Instant::now())) });
+        *self.ahead.lock().expect("not poisoned") = Some(first);
+        self
+    }
+
+    /// Keys given up front (tests), so no read is needed until `max_age`.
     pub(crate) fn with_keys(self, keys: T) -> Self {
         *self.loaded.write().expect("not poisoned") = Some(Loaded {
             keys: Arc::new(keys),
@@ -84,14 +97,17 @@ impl<T: Send + Sync + 'static> KeyCache<T> {
     /// Reads the source. If that fails while keys are cached, they stay in use (a rotation
     /// is late, which beats refusing every token) and the next read waits another `max_age`.
     async fn read(&self) -> Result<Arc<T>, AppError> {
-        let result = (self.load)().await;
+        let result = match self.take_read_ahead().await {
+            Some(read_ahead) => Ok(read_ahead),
+            None => (self.load)().await.map(|keys| (keys, Instant::now())),
+        };
         let mut loaded = self.loaded.write().expect("not poisoned");
         match (result, loaded.as_mut()) {
-            (Ok(keys), _) => {
+            (Ok((keys, at)), _) => {
                 let keys = Arc::new(keys);
                 *loaded = Some(Loaded {
                     keys: keys.clone(),
-                    at: Instant::now(),
+                    at,
                 });
                 Ok(keys)
             }
@@ -101,6 +117,22 @@ impl<T: Send + Sync + 'static> KeyCache<T> {
                 Ok(stale.keys.clone())
             }
             (Err(error), None) => Err(error),
+        }
+    }
+
+    /// What the read started at init found, if it succeeded and is not already older than
+    /// `max_age`; `None` also once it has been used (or failed: the caller reads again at once,
+    /// the source may be back by now).
+    async fn take_read_ahead(&self) -> Option<(T, Instant)> {
+        let first = self.ahead.lock().expect("not poisoned").take()?;
+        match first.await {
+            Ok(Ok((keys, at))) if at.elapsed() < self.settings.max_age => Some((keys, at)),
+            Ok(Ok(_)) => None,
+            Ok(Err(error)) => {
+                tracing::warn!(error = %error, "keys could not be read at init; reading again");
+                None
+            }
+            Err(_) => None,
         }
     }
 }
@@ -132,6 +164,39 @@ mod tests {
             max_age: Duration::from_millis(max_age_ms),
             unknown_kid_reread: Duration::from_millis(unknown_ms),
         }
+    }
+
+    #[tokio::test]
+    async fn a_read_ahead_serves_the_first_get_and_ages_from_when_it_was_read() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let cache = KeyCache::new(
+            counting(reads.clone(), Default::default()),
+            settings(200, 60_000),
+        )
+        .reading_ahead();
+        tokio::task::yield_now().await;
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "read before any get");
+        assert_eq!(*cache.get().await.unwrap(), 1);
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "the get used it");
+
+        let late = KeyCache::new(
+            counting(reads.clone(), Default::default()),
+            settings(200, 60_000),
+        )
+        .reading_ahead();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(*late.get().await.unwrap(), 3, "too old by its first use: read again");
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_ahead_is_read_again_by_the_first_get() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let fail = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let cache = KeyCache::new(counting(reads.clone(), fail.clone()), settings(200, 60_000))
+            .reading_ahead();
+        tokio::task::yield_now().await;
+        fail.store(false, Ordering::SeqCst);
+        assert_eq!(*cache.get().await.unwrap(), 1);
     }
 
     #[tokio::test]

@@ -1,6 +1,6 @@
 //! Where each function's keys come from: the public keys and the cursor key from the table (read
-//! on first use), the private keys from the secret store (read at init, by the functions
-//! configured with their secrets' ids).
+//! on first use), the private keys from the secret store (a read started at init, by the
+//! functions configured with their secrets' ids).
 
 use std::sync::Arc;
 
@@ -58,25 +58,18 @@ async fn read_signing_keys(
     Ok(SigningKeys::new(access.as_ref(), refresh.as_ref()))
 }
 
-/// The private keys, read now. If that fails the function still starts: its first request
-/// tries again and answers 503 if the store is still unreachable, rather than a crash loop.
-pub(crate) async fn signing_keys(
+/// The private keys, their first read started now and awaited by the first signature: init
+/// does not wait for the secret store (bench/notes.md, "Keys in the secret store"). If that
+/// read fails, the first request reads again and answers 503 if the store is still unreachable.
+pub(crate) fn signing_keys(
     client: aws_sdk_secretsmanager::Client,
     ids: SecretIds,
     settings: KeyCacheSettings,
 ) -> KeyCache<SigningKeys> {
     let client = Arc::new(client);
-    let first = read_signing_keys(&client, &ids).await;
     let load: Loader<SigningKeys> = Box::new(move || {
         let (client, ids) = (client.clone(), ids.clone());
         Box::pin(async move { read_signing_keys(&client, &ids).await })
     });
-    let cache = KeyCache::new(load, settings);
-    match first {
-        Ok(keys) => cache.with_keys(keys),
-        Err(error) => {
-            tracing::warn!(error = %error, "signing keys could not be read at init");
-            cache
-        }
-    }
+    KeyCache::new(load, settings).reading_ahead()
 }
