@@ -24,7 +24,7 @@ use shared::test_support::TestApp;
 
 use events::{World, events, world};
 use functions::{FUNCTIONS, memory_mb};
-use measure::{Measurement, Subject, measure};
+use measure::{METRICS_OFF, Measurement, Subject, measure};
 use settings::Settings;
 
 fn main() {
@@ -49,6 +49,7 @@ async fn run(settings: Settings) {
 
     let template = std::fs::read_to_string("template.yaml").unwrap_or_default();
     let mut results = vec![measure_floor(&settings, &app)];
+    let mut metrics_off = Vec::new();
     for function in FUNCTIONS.into_iter().filter(|f| settings.includes(f)) {
         let warm_count = settings.warm_count(function);
         eprintln!(
@@ -62,9 +63,11 @@ async fn run(settings: Settings) {
             memory_mb: memory_mb(&template, function),
             cold_events: events(&app, &world, function, cold, "cold").await,
             warm_events: events(&app, &world, function, warm_count + 1, "warm").await,
+            env: vec![],
         };
         eprintln!("[bench] {function}: measuring");
         results.push(measure_reporting_failures(&subject, &app, function));
+        metrics_off.push(measure_metrics_off(&settings, &app, &world, subject).await);
     }
     let peers = if settings.node {
         measure_node_peer(&settings, &app, &world, &template).await
@@ -79,6 +82,7 @@ async fn run(settings: Settings) {
     let zips = settings.zip_dir.as_deref().map(sizes::zip_sizes);
     let outcome = report::write(&report::Run {
         results: &results,
+        metrics_off: &metrics_off,
         peers: &peers,
         database: &database,
         argon2: &argon2,
@@ -112,9 +116,35 @@ fn measure_floor(settings: &Settings, app: &TestApp) -> Measurement {
             memory_mb: 128,
             cold_events: vec!["{}".into(); settings.cold],
             warm_events: vec!["{}".into(); settings.warm + 1],
+            env: vec![],
         },
         &app.table,
     )
+}
+
+/// The same build with its metrics off (`METRICS_ENABLED=false`), for what observability
+/// costs: every function's cold starts, and get-user's warm loop too.
+async fn measure_metrics_off(
+    settings: &Settings,
+    app: &TestApp,
+    world: &World,
+    subject: Subject,
+) -> Measurement {
+    let function = subject.name.clone();
+    let warm_events = if function == "get-user" {
+        events(app, world, &function, settings.warm + 1, "off-warm").await
+    } else {
+        Vec::new()
+    };
+    let off = Subject {
+        name: format!("{function} {METRICS_OFF}"),
+        cold_events: events(app, world, &function, settings.cold, "off-cold").await,
+        warm_events,
+        env: vec![("METRICS_ENABLED".into(), "false".into())],
+        ..subject
+    };
+    eprintln!("[bench] {function}: measuring with metrics off");
+    measure_reporting_failures(&off, app, &off.name)
 }
 
 /// get-user and create-user as the seed's Node.js stack (bench/peers/node).
@@ -142,6 +172,7 @@ async fn measure_node_peer(
             memory_mb: memory_mb(template, function),
             cold_events: events(app, world, function, cold, "node-cold").await,
             warm_events: events(app, world, function, warm_count + 1, "node-warm").await,
+            env: vec![],
         };
         peers.push(measure_reporting_failures(&subject, app, &subject.name));
     }

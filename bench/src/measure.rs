@@ -22,7 +22,19 @@ pub struct Subject {
     pub memory_mb: u32,
     pub cold_events: Vec<String>,
     pub warm_events: Vec<String>,
+    /// Variables added to Lambda's environment (e.g. `METRICS_ENABLED=false`).
+    pub env: Vec<(String, String)>,
 }
+
+impl Subject {
+    /// The function this subject runs (its name without a variant's suffix).
+    pub fn function(&self) -> &str {
+        self.name.split(' ').next().unwrap_or(&self.name)
+    }
+}
+
+/// The suffix of a subject run with its metrics off.
+pub const METRICS_OFF: &str = "(metrics off)";
 
 /// What was measured of one subject.
 #[derive(Debug, Default, Clone)]

@@ -101,8 +101,9 @@ pub fn lambda_env(
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .chain(subject.env.iter().cloned())
         .chain(
-            key_env(&subject.name, table)
+            key_env(subject.function(), table)
                 .into_iter()
                 .map(|(k, v)| match k {
                     "SECRETS_MANAGER_ENDPOINT" => (k.to_owned(), secret_store.to_owned()),

@@ -27,6 +27,7 @@ pub async fn run(app: &TestApp, world: &World, profiles: &str, cold: usize, warm
             memory_mb: 128,
             cold_events: events(app, world, "get-user", cold, "profile").await,
             warm_events: events(app, world, "get-user", warm + 1, "profile").await,
+            env: vec![],
         };
         let m = measure(&subject, &app.table);
         let size = std::fs::metadata(&program).map_or(0, |m| m.len());

@@ -17,6 +17,8 @@ use crate::measure::Measurement;
 /// Everything one run measured.
 pub struct Run<'a> {
     pub results: &'a [Measurement],
+    /// The same functions with their metrics off, in the same order.
+    pub metrics_off: &'a [Measurement],
     pub peers: &'a [Measurement],
     pub database: &'a DatabaseLatency,
     pub argon2: &'a [Duration],

@@ -1,5 +1,6 @@
-//! Across functions: sign up → log in → read yourself → refresh → log out, as a client would,
-//! with every log line captured at the most verbose level an operator can set.
+//! Across functions: sign up → log in → read yourself → order → refresh → log out, as a client
+//! would, with every log line captured at the most verbose level an operator can set, as
+//! Lambda's JSON lines.
 
 use serde_json::json;
 use shared::ExposeSecret;
@@ -61,6 +62,16 @@ async fn a_whole_session_logs_no_password_hash_or_token() {
     .await;
     assert_eq!(me.status, 200);
 
+    let tea = app.product("Tea", 450, 10).await;
+    let ordered = call(
+        ApiEvent::new("POST /orders", "/orders")
+            .bearer(&access)
+            .json(&json!({"items": [{"productId": tea.id.to_string(), "quantity": 2}]})),
+        |req| create_order::handle(&app.app, req),
+    )
+    .await;
+    assert_eq!(ordered.status, 201);
+
     let refreshed = call(
         ApiEvent::new("POST /auth/refresh", "/auth/refresh")
             .json(&json!({"refreshToken": refresh_a})),
@@ -94,17 +105,44 @@ async fn a_whole_session_logs_no_password_hash_or_token() {
         .unwrap()
         .unwrap();
     let text = logs.text();
+    let lines = logs.lines();
     for route in [
         "POST /users",
         "POST /auth/login",
         "GET /users/{id}",
+        "POST /orders",
         "POST /auth/refresh",
         "POST /auth/logout",
     ] {
         assert!(
-            text.contains(route),
+            lines.iter().any(|line| line.get("route") == Some(&json!(route))),
             "no log line for {route}: logs were not captured"
         );
+    }
+    // Every line was logged while serving a request, and says which, as Powertools' keys do.
+    for line in &lines {
+        for key in [
+            "timestamp",
+            "level",
+            "message",
+            "function_name",
+            "function_version",
+            "cold_start",
+            "function_request_id",
+            "correlation_id",
+            "xray_trace_id",
+            "route",
+        ] {
+            assert!(line.contains_key(key), "no {key} in the log line {line:?}");
+        }
+    }
+    let closing: Vec<_> = lines
+        .iter()
+        .filter(|l| l.get("message") == Some(&json!("request")))
+        .collect();
+    assert_eq!(closing.len(), 8, "one closing line per request");
+    for line in closing {
+        assert!(line["status"].is_u64() && line["duration_ms"].is_f64(), "{line:?}");
     }
     let hash_tail = record
         .password_hash

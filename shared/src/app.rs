@@ -24,7 +24,11 @@ impl App {
     pub async fn build(config: Config) -> Self {
         let http = https_client(&config.tls);
         let (dynamodb, signing) = tokio::join!(
-            dynamodb_client_over(config.dynamodb_endpoint.as_deref(), http.clone()),
+            dynamodb_client_over(
+                config.dynamodb_endpoint.as_deref(),
+                http.clone(),
+                config.xray_daemon
+            ),
             async {
                 let ids = SecretIds::of(&config)?;
                 let endpoint = config.secrets_manager_endpoint.as_deref();

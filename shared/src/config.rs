@@ -23,6 +23,8 @@ pub struct Config {
     pub login_limits: LoginLimits,
     /// `TLS_TRUST` and `TLS_EXTRA_CA_FILE`: which CAs the AWS clients trust (`tls`).
     pub tls: TlsSettings,
+    /// `AWS_XRAY_DAEMON_ADDRESS`, set by Lambda: where DynamoDB calls' subsegments go (`xray`).
+    pub xray_daemon: Option<std::net::SocketAddr>,
 }
 
 /// How long keys are kept before they are read again (`KEY_CACHE_SECONDS`, default 300: the
@@ -116,6 +118,8 @@ impl Config {
                     .into(),
             },
             tls: TlsSettings::from_lookup(&lookup)?,
+            xray_daemon: optional("AWS_XRAY_DAEMON_ADDRESS")
+                .and_then(|setting| crate::xray::daemon_address(&setting)),
         };
         Ok(config)
     }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod pagination;
 pub mod secrets;
 pub mod store;
@@ -15,6 +16,7 @@ pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod tls;
+pub mod xray;
 
 pub use app::App;
 pub use error::{AppError, FieldError};

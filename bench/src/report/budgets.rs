@@ -20,6 +20,10 @@ const WARM_CPU: Duration = Duration::from_micros(200);
 const ZIP_BYTES: u64 = 3_500_000;
 /// get-user's cold start against the Node.js peer's.
 const NODE_COLD_RATIO: f64 = 10.0;
+/// What logs, metrics and traces may add to init, and to a warm get-user's CPU, over the same
+/// build with its metrics off.
+const OBSERVABILITY_INIT: Duration = Duration::from_micros(300);
+const OBSERVABILITY_WARM_CPU: Duration = Duration::from_micros(30);
 
 /// One budget, met or not, said in a line with its numbers.
 struct Verdict {
@@ -75,6 +79,12 @@ pub fn judge(run: &Run) -> Verdicts {
             continue;
         }
         verdicts.add(init(m, floor));
+        if let Some(off) = metrics_off(run, m) {
+            verdicts.add(observability_init(m, off));
+            if m.name == "get-user" {
+                verdicts.add(observability_cpu(m, off));
+            }
+        }
         verdicts.add(cold(m, floor, first_hash));
         verdicts.add(rss(m));
         if let Some(verdict) = warm_cpu(m) {
@@ -101,6 +111,39 @@ fn init(m: &Measurement, floor: &Measurement) -> Verdict {
             ms(init),
             ms(floor_init),
             ms(budget)
+        ),
+    }
+}
+
+/// `m`'s measurement with its metrics off, if the run made one.
+pub fn metrics_off<'a>(run: &Run<'a>, m: &Measurement) -> Option<&'a Measurement> {
+    let name = format!("{} {}", m.name, crate::measure::METRICS_OFF);
+    run.metrics_off.iter().find(|off| off.name == name)
+}
+
+fn observability_init(on: &Measurement, off: &Measurement) -> Verdict {
+    let (with, without) = (median(&on.init), median(&off.init));
+    Verdict {
+        met: with.saturating_sub(without) <= OBSERVABILITY_INIT,
+        what: format!(
+            "{}: init with metrics {:.2} ms − without {:.2} ms ≤ {:.1} ms",
+            on.name,
+            ms(with),
+            ms(without),
+            ms(OBSERVABILITY_INIT)
+        ),
+    }
+}
+
+fn observability_cpu(on: &Measurement, off: &Measurement) -> Verdict {
+    Verdict {
+        met: on.cpu_per_warm.saturating_sub(off.cpu_per_warm) <= OBSERVABILITY_WARM_CPU,
+        what: format!(
+            "{}: warm CPU with metrics {} µs − without {} µs ≤ {} µs",
+            on.name,
+            on.cpu_per_warm.as_micros(),
+            off.cpu_per_warm.as_micros(),
+            OBSERVABILITY_WARM_CPU.as_micros()
         ),
     }
 }

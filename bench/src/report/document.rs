@@ -19,6 +19,7 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
         ..
     } = *run;
     let ratios = node::table(run);
+    let observability = super::results::observability_table(run);
     let budget_summary = verdicts.summary();
     let budget_rows = &verdicts.rows;
     let cost = cost::table(results);
@@ -86,6 +87,10 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
          then GetItem p50 {:.2} / p99 {:.2} ms and the sign-up transaction p50 {:.2} / p99 {:.2} ms. \
          One argon2id hash (m=19456, t=2, p=1): {:.1} ms in a process that has hashed before, {:.1} ms as a new \
          process's first (p99 {:.1}), which also faults in its 19 MiB of working memory.\n\n\
+         ### Observability's cost\n\n\
+         Each function again, the same build with `METRICS_ENABLED=false` (logs as above; no X-Ray daemon, \
+         so no subsegment is sent): what its metrics (the recorder, the DynamoDB call interceptor, one EMF \
+         flush per request) add to init, and to get-user's warm CPU.\n\n{observability}\n\
          ### Against the Node.js peer\n\n{ratios}\n\
          ## Budgets\n\n\
          `make bench` exits non-zero when one is missed. {budget_summary}\n\n\

@@ -39,3 +39,33 @@ pub fn table(run: &Run) -> String {
     }
     table
 }
+
+/// Each function with and without its metrics: init, and CPU where a warm loop ran both ways.
+pub fn observability_table(run: &Run) -> String {
+    let mut table = String::from(
+        "| function | init p50 ms, metrics on / off | added ms | CPU per warm call µs, on / off |\n|---|---:|---:|---:|\n",
+    );
+    for m in run.results {
+        let Some(off) = super::budgets::metrics_off(run, m) else {
+            continue;
+        };
+        let cpu = if off.cpu_per_warm.is_zero() {
+            "–".to_owned()
+        } else {
+            format!(
+                "{} / {}",
+                m.cpu_per_warm.as_micros(),
+                off.cpu_per_warm.as_micros()
+            )
+        };
+        let _ = writeln!(
+            table,
+            "| {} | {:.2} / {:.2} | {:+.2} | {cpu} |",
+            m.name,
+            p50(&m.init),
+            p50(&off.init),
+            p50(&m.init) - p50(&off.init),
+        );
+    }
+    table
+}

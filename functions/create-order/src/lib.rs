@@ -9,7 +9,6 @@ use shared::http::{ApiResponse, JsonBody, header};
 use shared::store::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, PlaceOrderError};
 use shared::{App, AppError, FieldError};
 
-#[tracing::instrument(name = "create_order", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let caller = Caller::from_request(&req, &app.tokens).await?;
     let key = idempotency_key(&req)?;
@@ -58,7 +57,10 @@ async fn place(
 
     let order = price(app, user, request).await?;
     match app.store.place_order(&order, claim.as_ref()).await {
-        Ok(()) => Ok(order),
+        Ok(()) => {
+            shared::metrics::count(shared::metrics::Event::OrderPlaced);
+            Ok(order)
+        }
         // Another request with this key won the race (or came first): answer as it was answered.
         Err(PlaceOrderError::KeyTaken) => match &claim {
             Some(claim) => replay(app, user, claim, now)
@@ -90,6 +92,9 @@ async fn replay(
     }
     // Written in the same transaction as its record, so it exists.
     let order = app.store.find_order(&record.order_id).await?;
+    if order.is_some() {
+        shared::metrics::count(shared::metrics::Event::IdempotentReplay);
+    }
     order
         .map(Some)
         .ok_or_else(|| AppError::internal("idempotency record without its order"))

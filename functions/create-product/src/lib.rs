@@ -6,7 +6,6 @@ use shared::domain::{NewProduct, PriceCents, ProductName, Stock};
 use shared::http::{ApiResponse, JsonBody};
 use shared::{App, AppError};
 
-#[tracing::instrument(name = "create_product", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     Caller::from_request(&req, &app.tokens)
         .await?

@@ -5,12 +5,12 @@ use shared::domain::{Email, NewUser, Password, UserName, UserRecord};
 use shared::http::{ApiResponse, JsonBody};
 use shared::{App, AppError};
 
-#[tracing::instrument(name = "create_user", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let new_user = parse(&req)?;
     let password_hash = app.passwords.hash(&new_user.password).await?;
     let record = UserRecord::new(new_user.name, new_user.email, password_hash);
     app.store.create_user(&record).await?;
+    shared::metrics::count(shared::metrics::Event::SignUp);
     let user = record.user;
     Ok(ApiResponse::created(&user, format!("/users/{}", user.id)))
 }

@@ -9,7 +9,6 @@ use shared::{App, AppError};
 /// Reads and conditional deletes tried before a concurrent update is a 409.
 const ATTEMPTS: usize = 3;
 
-#[tracing::instrument(name = "delete_user", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let caller = Caller::from_request(&req, &app.tokens).await?;
     let id = caller.user_to_act_on(path_param(&req, "id")?)?;

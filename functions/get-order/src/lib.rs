@@ -7,7 +7,6 @@ use shared::domain::OrderId;
 use shared::http::{ApiResponse, path_param};
 use shared::{App, AppError};
 
-#[tracing::instrument(name = "get_order", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let caller = Caller::from_request(&req, &app.tokens).await?;
     let id = OrderId::parse(path_param(&req, "id")?).ok_or(AppError::NotFound)?;

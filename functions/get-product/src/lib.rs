@@ -5,7 +5,6 @@ use shared::domain::ProductId;
 use shared::http::{ApiResponse, path_param};
 use shared::{App, AppError};
 
-#[tracing::instrument(name = "get_product", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let id = ProductId::parse(path_param(&req, "id")?).ok_or(AppError::NotFound)?;
     let product = app

@@ -5,7 +5,6 @@ use shared::auth::Caller;
 use shared::http::{ApiResponse, path_param};
 use shared::{App, AppError};
 
-#[tracing::instrument(name = "get_user", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let caller = Caller::from_request(&req, &app.tokens).await?;
     let id = caller.user_to_act_on(path_param(&req, "id")?)?;

@@ -11,7 +11,6 @@ struct Health {
     dynamodb: &'static str,
 }
 
-#[tracing::instrument(name = "health", skip_all)]
 pub async fn handle(app: &App, _req: Request) -> Result<ApiResponse, AppError> {
     app.store.ping().await?;
     Ok(ApiResponse::ok(&Health {

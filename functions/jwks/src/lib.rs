@@ -6,7 +6,6 @@ use lambda_http::Request;
 use shared::http::{ApiResponse, PublicMaxAge};
 use shared::{App, AppError};
 
-#[tracing::instrument(name = "jwks", skip_all)]
 pub async fn handle(app: &App, _req: Request) -> Result<ApiResponse, AppError> {
     let key_set = app.tokens.published_key_set().await?;
     Ok(ApiResponse::public_document(

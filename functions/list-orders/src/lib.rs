@@ -8,7 +8,6 @@ use shared::{App, AppError};
 const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 100;
 
-#[tracing::instrument(name = "list_orders", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let caller = Caller::from_request(&req, &app.tokens).await?;
     let limit = match query_param(&req, "limit") {

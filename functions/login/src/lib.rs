@@ -20,7 +20,6 @@ struct LoginResponse {
     user: User,
 }
 
-#[tracing::instrument(name = "login", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let (email, password) = parse(&req)?;
     let ip = source_ip(&req);
@@ -47,6 +46,7 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
 
     rehash_if_weak(app, &record, &password).await;
     let tokens = start_session(app, &record).await?;
+    shared::metrics::count(shared::metrics::Event::Login);
     Ok(ApiResponse::ok(&LoginResponse {
         tokens,
         user: record.user,

@@ -5,7 +5,6 @@ use shared::auth::{RefreshToken, end_session};
 use shared::http::ApiResponse;
 use shared::{App, AppError};
 
-#[tracing::instrument(name = "logout", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let token = RefreshToken::from_request(&req)?;
     end_session(app, &token).await?;

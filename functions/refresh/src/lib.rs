@@ -6,7 +6,6 @@ use shared::auth::{RefreshToken, refresh_session};
 use shared::http::ApiResponse;
 use shared::{App, AppError};
 
-#[tracing::instrument(name = "refresh", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let token = RefreshToken::from_request(&req)?;
     let tokens = refresh_session(app, &token).await?;

@@ -23,7 +23,6 @@ struct Patch {
     current_password: Option<Password>,
 }
 
-#[tracing::instrument(name = "update_user", skip_all)]
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let caller = Caller::from_request(&req, &app.tokens).await?;
     let id = caller.user_to_act_on(path_param(&req, "id")?)?;

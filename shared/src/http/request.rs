@@ -2,20 +2,34 @@ use lambda_http::{Request, RequestExt, request::RequestContext};
 
 use crate::error::AppError;
 
-/// The id this request is known by in logs and in the `x-request-id` header: the Lambda
-/// invocation's request id, else API Gateway's, else a fresh one.
+/// The id a client and an operator know this request by: API Gateway's request id, which its
+/// access log records as `requestId`, sent back as `x-request-id` and the error envelope's
+/// `requestId`, and logged as `correlation_id`. Else (invoked without API Gateway) Lambda's
+/// invocation id, else a fresh one.
 pub fn request_id(req: &Request) -> String {
-    if let Some(context) = req.lambda_context_ref()
-        && !context.request_id.is_empty()
-    {
-        return context.request_id.clone();
-    }
     if let Some(RequestContext::ApiGatewayV2(context)) = req.request_context_ref()
-        && let Some(id) = &context.request_id
+        && let Some(id) = context.request_id.as_deref().filter(|id| !id.is_empty())
     {
-        return id.clone();
+        return id.to_owned();
     }
-    uuid::Uuid::new_v4().to_string()
+    lambda_request_id(req)
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Lambda's id of this invocation (its REPORT line's `RequestId`).
+pub fn lambda_request_id(req: &Request) -> Option<&str> {
+    req.lambda_context_ref()
+        .map(|context| context.request_id.as_str())
+        .filter(|id| !id.is_empty())
+}
+
+/// The X-Ray trace id of this invocation, when Lambda passed one (tracing active, or sampled
+/// upstream).
+pub fn xray_trace_id(req: &Request) -> Option<&str> {
+    req.lambda_context_ref()
+        .and_then(|context| context.xray_trace_id.as_deref())
+        .filter(|id| !id.is_empty())
 }
 
 /// A path parameter such as `{id}`. API Gateway always sets those its route declares, so a

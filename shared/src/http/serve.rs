@@ -7,8 +7,10 @@ use std::time::Instant;
 
 use futures::FutureExt;
 use lambda_http::{Body, Request, Response, service_fn};
+use tracing::Instrument;
 
-use super::request::{request_id, route};
+use super::request::{lambda_request_id, request_id, route, xray_trace_id};
+use crate::metrics::{self, Event};
 use super::response::{ApiResponse, finish};
 use crate::error::AppError;
 
@@ -16,9 +18,11 @@ use crate::error::AppError;
 static COLD_START: AtomicBool = AtomicBool::new(true);
 
 /// Runs one request through `handler` and answers it: the one place where an `AppError`
-/// becomes a response and where every request is logged (request id, route, status, latency,
-/// cold start). Server errors are logged with their source chain; nothing from the request
-/// body, and so no password or token, is ever logged.
+/// becomes a response, where every request is logged (its closing line: status, duration) and
+/// where its metrics are written. Every line logged while serving it carries the request's
+/// ids, route and cold start (the span below; `telemetry::json_layer` puts its fields on each
+/// line). Server errors are logged with their source chain; nothing from the request body, and
+/// so no password or token, is ever logged.
 pub async fn serve<F, Fut>(req: Request, handler: F) -> Response<Body>
 where
     F: FnOnce(Request) -> Fut,
@@ -27,39 +31,53 @@ where
     let started = Instant::now();
     let cold_start = COLD_START.swap(false, Ordering::Relaxed);
     let request_id = request_id(&req);
-    let route = route(&req);
-
-    // A panic in a handler is a bug, but it must not cost more than this request: it becomes
-    // `INTERNAL` (the message reaches the log, never the client) and the process serves on.
-    let outcome = AssertUnwindSafe(handler(req))
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
-            Err(AppError::internal(format!(
-                "handler panicked: {}",
-                panic_message(&*panic)
-            )))
-        });
-    if let Err(error) = &outcome
-        && error.is_server_error()
-    {
-        tracing::error!(
-            request_id = %request_id,
-            route = %route,
-            code = error.code(),
-            error = %error.source_chain(),
-            "request failed"
-        );
-    }
-    let response = finish(outcome, &request_id);
-    tracing::info!(
-        request_id = %request_id,
-        route = %route,
-        status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+    // ERROR level, so the fields are on every line whatever the level lets through.
+    let span = tracing::error_span!(
+        "request",
+        function_request_id = lambda_request_id(&req),
+        correlation_id = %request_id,
+        xray_trace_id = xray_trace_id(&req),
+        route = %route(&req),
         cold_start,
-        "request"
     );
+    let trace = xray_trace_id(&req).and_then(crate::xray::TraceHeader::parse);
+    if cold_start {
+        metrics::count(Event::ColdStart);
+    }
+    let response = async {
+        // A panic in a handler is a bug, but it must not cost more than this request: it
+        // becomes `INTERNAL` (the message reaches the log, never the client) and the process
+        // serves on.
+        let outcome = AssertUnwindSafe(handler(req))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                Err(AppError::internal(format!(
+                    "handler panicked: {}",
+                    panic_message(&*panic)
+                )))
+            });
+        if let Err(error) = &outcome
+            && error.is_server_error()
+        {
+            metrics::server_error(error.code());
+            tracing::error!(
+                code = error.code(),
+                error = %error.source_chain(),
+                "request failed"
+            );
+        }
+        let response = finish(outcome, &request_id);
+        tracing::info!(
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        );
+        response
+    }
+    .instrument(span);
+    let response = crate::xray::in_trace(trace, response).await;
+    metrics::flush();
     response
 }
 

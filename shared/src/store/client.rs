@@ -15,12 +15,20 @@ const MAX_ATTEMPTS: u32 = 3;
 
 /// The DynamoDB client, built once at init, on an HTTPS client of its own that trusts `tls`.
 pub async fn dynamodb_client(endpoint: Option<&str>, tls: &TlsSettings) -> Client {
-    dynamodb_client_over(endpoint, https_client(tls)).await
+    dynamodb_client_over(endpoint, https_client(tls), None).await
 }
 
 /// The DynamoDB client over `http`, an HTTPS client other AWS clients of the process share.
-pub(crate) async fn dynamodb_client_over(endpoint: Option<&str>, http: SharedHttpClient) -> Client {
-    Client::new(&sdk_config(endpoint, http).await)
+/// Every call is measured (`call_metrics`) and, with an X-Ray daemon, traced.
+pub(crate) async fn dynamodb_client_over(
+    endpoint: Option<&str>,
+    http: SharedHttpClient,
+    xray_daemon: Option<std::net::SocketAddr>,
+) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config(endpoint, http).await)
+        .interceptor(super::call_metrics::CallMetrics::new(xray_daemon))
+        .build();
+    Client::from_conf(config)
 }
 
 /// What every AWS client of ours shares: timeouts, retries and the HTTPS client. With an

@@ -47,6 +47,7 @@ impl LoginFailures {
         now: u64,
     ) -> Result<(), AppError> {
         if self.by_email >= limits.per_email || self.by_ip >= limits.per_ip {
+            crate::metrics::count(crate::metrics::Event::LoginThrottled);
             return Err(AppError::RateLimited {
                 retry_after_secs: (window.ends_at - now).max(1),
             });
@@ -153,6 +154,7 @@ impl Store {
         ip: &str,
         window: LoginWindow,
     ) -> Result<(), AppError> {
+        crate::metrics::count(crate::metrics::Event::LoginFailure);
         let expires_at = window.ends_at + (window.ends_at - window.starts_at);
         let counters = FailureCounters::of(email, ip, window);
         let by_email = self.count_failure(counters.by_email, expires_at);

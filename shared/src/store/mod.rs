@@ -6,6 +6,7 @@
 //! only implementation there will be, and a trait with one implementation is ceremony.
 
 pub mod attrs;
+mod call_metrics;
 mod client;
 mod errors;
 mod health;

@@ -101,6 +101,7 @@ impl Store {
                     return Err(refusal(order, &failed));
                 }
                 Some(Cancellation::Conflict) if attempt < CONFLICT_ATTEMPTS => {
+                    crate::metrics::count(crate::metrics::Event::OrderConflictRetry);
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 Some(Cancellation::Conflict) => return Err(AppError::Conflict.into()),
@@ -247,6 +248,7 @@ fn refusal(order: &Order, failed: &[OrderAction]) -> PlaceOrderError {
     if short.is_empty() {
         return AppError::Conflict.into();
     }
+    crate::metrics::count(crate::metrics::Event::InsufficientStock);
     AppError::InsufficientStock(short).into()
 }
 

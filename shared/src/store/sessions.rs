@@ -215,6 +215,7 @@ impl Store {
         if live && read.string(TOKEN_DIGEST)? != presented {
             self.revoke_session(family).await?;
             tracing::warn!(family = %family, "refresh token reuse detected; session family revoked");
+            crate::metrics::count(crate::metrics::Event::RefreshTokenReuse);
             return Ok(Presented::Reused);
         }
         Ok(Presented::Invalid)

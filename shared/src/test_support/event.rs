@@ -8,6 +8,8 @@ const BASE_EVENT: &str = include_str!("apigw_v2_event.json");
 /// Builds an API Gateway v2 event and parses it the way `lambda_http` does in Lambda.
 pub struct ApiEvent {
     event: Value,
+    /// The X-Ray trace header Lambda passes with the invocation.
+    trace_header: String,
 }
 
 impl ApiEvent {
@@ -43,7 +45,22 @@ impl ApiEvent {
                 .collect();
             event["queryStringParameters"] = Value::Object(pairs);
         }
-        Self { event }
+        let trace_header = format!(
+            "Root=1-{:08x}-{};Parent={};Sampled=1",
+            0x6745_0000u32,
+            &uuid::Uuid::new_v4().simple().to_string()[..24],
+            &uuid::Uuid::new_v4().simple().to_string()[..16]
+        );
+        Self {
+            event,
+            trace_header,
+        }
+    }
+
+    /// Another X-Ray trace header (`Root=…;Parent=…;Sampled=…`).
+    pub fn trace_header(mut self, header: &str) -> Self {
+        self.trace_header = header.to_owned();
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -83,8 +100,23 @@ impl ApiEvent {
         self.event.to_string()
     }
 
+    /// The request as a function receives it in Lambda: the event, and the invocation's
+    /// context (its own request id and an X-Ray trace id, as Lambda passes them).
     pub fn build(self) -> Request {
-        lambda_http::request::from_str(&self.to_json()).expect("lambda_http parses the event")
+        use lambda_http::RequestExt;
+        let mut context = lambda_http::Context::default();
+        context.request_id = format!("lambda-{}", uuid::Uuid::new_v4());
+        context.xray_trace_id = Some(self.trace_header.clone());
+        lambda_http::request::from_str(&self.to_json())
+            .expect("lambda_http parses the event")
+            .with_lambda_context(context)
+    }
+
+    /// API Gateway's id of this request (`requestContext.requestId`).
+    pub fn api_request_id(&self) -> &str {
+        self.event["requestContext"]["requestId"]
+            .as_str()
+            .unwrap_or_default()
     }
 }
 
