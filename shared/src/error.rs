@@ -52,6 +52,10 @@ pub enum AppError {
     InsufficientStock(Vec<FieldError>),
     #[error("a concurrent write won")]
     Conflict,
+    #[error("the order is not cancellable")]
+    OrderNotCancellable,
+    #[error("If-Match names a version that is no longer current")]
+    PreconditionFailed,
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -85,7 +89,11 @@ impl AppError {
             }
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound | Self::ProductNotFound(_) => StatusCode::NOT_FOUND,
-            Self::EmailTaken | Self::InsufficientStock(_) | Self::Conflict => StatusCode::CONFLICT,
+            Self::EmailTaken
+            | Self::InsufficientStock(_)
+            | Self::Conflict
+            | Self::OrderNotCancellable => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -108,6 +116,8 @@ impl AppError {
             Self::EmailTaken => "EMAIL_TAKEN",
             Self::InsufficientStock(_) => "INSUFFICIENT_STOCK",
             Self::Conflict => "CONFLICT",
+            Self::OrderNotCancellable => "ORDER_NOT_CANCELLABLE",
+            Self::PreconditionFailed => "PRECONDITION_FAILED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
@@ -131,6 +141,10 @@ impl AppError {
             Self::EmailTaken => "Another account already uses this email.",
             Self::InsufficientStock(_) => "Not enough stock for some order lines; see errors.",
             Self::Conflict => "A concurrent change won; retry the request.",
+            Self::OrderNotCancellable => "Only a placed order can be cancelled.",
+            Self::PreconditionFailed => {
+                "The resource changed since the version named in If-Match; read it again."
+            }
             Self::PayloadTooLarge => "The request body is larger than 64 KiB.",
             Self::UnsupportedMediaType => "The request body must be sent as application/json.",
             Self::IdempotencyKeyReused => {
@@ -225,6 +239,8 @@ mod tests {
                 "INSUFFICIENT_STOCK",
             ),
             (AppError::Conflict, 409, "CONFLICT"),
+            (AppError::OrderNotCancellable, 409, "ORDER_NOT_CANCELLABLE"),
+            (AppError::PreconditionFailed, 412, "PRECONDITION_FAILED"),
             (AppError::PayloadTooLarge, 413, "PAYLOAD_TOO_LARGE"),
             (
                 AppError::UnsupportedMediaType,

@@ -2,7 +2,9 @@ use lambda_http::{
     Body, Response,
     http::{
         HeaderName, HeaderValue, StatusCode,
-        header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, RETRY_AFTER, STRICT_TRANSPORT_SECURITY},
+        header::{
+            CACHE_CONTROL, CONTENT_TYPE, ETAG, LOCATION, RETRY_AFTER, STRICT_TRANSPORT_SECURITY,
+        },
     },
 };
 use serde::Serialize;
@@ -19,6 +21,8 @@ pub struct ApiResponse {
     location: Option<String>,
     /// `Cache-Control`: `no-store` unless the contract says a response may be cached.
     cache_control: &'static str,
+    /// The representation's strong `ETag`, on reads of a single resource.
+    etag: Option<super::ETag>,
 }
 
 /// The one `Cache-Control` every response has unless the contract names another.
@@ -56,6 +60,7 @@ impl ApiResponse {
             body: Some(serde_json::to_string(&envelope)),
             location: None,
             cache_control: NO_STORE,
+            etag: None,
         }
     }
 
@@ -67,6 +72,7 @@ impl ApiResponse {
             body: Some(serde_json::to_string(document)),
             location: None,
             cache_control: max_age.0,
+            etag: None,
         }
     }
 
@@ -88,6 +94,34 @@ impl ApiResponse {
         Self::envelope(StatusCode::OK, &items, Some(pagination))
     }
 
+    /// 304 for a read whose `If-None-Match` names `etag`: no body, the usual headers.
+    pub fn not_modified(etag: super::ETag) -> Self {
+        Self {
+            status: StatusCode::NOT_MODIFIED,
+            body: None,
+            location: None,
+            cache_control: NO_STORE,
+            etag: Some(etag),
+        }
+    }
+
+    /// The same response with its representation's `ETag`.
+    pub fn with_etag(self, etag: super::ETag) -> Self {
+        Self {
+            etag: Some(etag),
+            ..self
+        }
+    }
+
+    /// The same response, cacheable by anyone but revalidated on every use (`no-cache`): the
+    /// public product reads.
+    pub fn revalidated_publicly(self) -> Self {
+        Self {
+            cache_control: "no-cache",
+            ..self
+        }
+    }
+
     /// 204, no body.
     pub fn no_content() -> Self {
         Self {
@@ -95,6 +129,7 @@ impl ApiResponse {
             body: None,
             location: None,
             cache_control: NO_STORE,
+            etag: None,
         }
     }
 }
@@ -114,13 +149,14 @@ pub fn finish(outcome: Result<ApiResponse, AppError>, request_id: &str) -> Respo
         Some(Err(error)) => Err(AppError::internal(error)),
         _ => Ok(ok),
     });
-    let (status, body, location, retry_after, cache_control) = match outcome {
+    let (status, body, location, retry_after, cache_control, etag) = match outcome {
         Ok(ok) => (
             ok.status,
             ok.body.and_then(Result::ok),
             ok.location,
             None,
             ok.cache_control,
+            ok.etag,
         ),
         Err(error) => {
             // Serialising the envelope of our own error type cannot fail; fall back anyway.
@@ -134,6 +170,7 @@ pub fn finish(outcome: Result<ApiResponse, AppError>, request_id: &str) -> Respo
                 None,
                 error.retry_after_secs(),
                 NO_STORE,
+                None,
             )
         }
     };
@@ -161,6 +198,9 @@ pub fn finish(outcome: Result<ApiResponse, AppError>, request_id: &str) -> Respo
     }
     if let Some(seconds) = retry_after {
         headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if let Some(etag) = etag.and_then(|e| HeaderValue::from_str(&e.header_value()).ok()) {
+        headers.insert(ETAG, etag);
     }
     response
 }

@@ -8,13 +8,16 @@
 //! | `emailClaim`    | `userId`                                                                  |
 //! | `session`       | `userId`, `tokenDigest`, `revoked`, `expiresAt`, `gsi1pk`, `gsi1sk`       |
 //! | `loginFailures` | `count`, `expiresAt`                                                      |
-//! | `product`       | `id`, `name`, `priceCents`, `stock`, `createdAt`                          |
-//! | `order`         | `id`, `userId`, `items` (each: `productId`, `quantity`, `unitPriceCents`, `lineTotalCents`), `totalCents`, `status`, `createdAt`, `gsi1pk`, `gsi1sk` |
+//! | `user`          | (also) `gsi2pk`, `gsi2sk`: its entry in the user directory              |
+//! | `product`       | `id`, `name`, `priceCents`, `stock`, `version`, `createdAt`, `updatedAt`, `archivedAt` (once archived), `gsi2pk`, `gsi2sk` (while on sale) |
+//! | `order`         | `id`, `userId`, `items` (each: `productId`, `quantity`, `unitPriceCents`, `lineTotalCents`), `totalCents`, `status`, `version`, `createdAt`, `cancelledAt` (once cancelled), `gsi1pk`, `gsi1sk` |
 //! | `idempotency`   | `requestDigest`, `orderId`, `expiresAt`                                   |
 //! | `verificationKeys` | `currentKid`, `currentPublicKey`, `previousKid`, `previousPublicKey` (both absent when none), `cursorKey` |
 //!
 //! `expiresAt` (epoch seconds) is the table's TTL attribute; `gsi1pk`/`gsi1sk` key the `gsi1`
-//! index (`keys.rs` has what goes in them).
+//! index, `gsi2pk`/`gsi2sk` the `gsi2` index (`keys.rs` has what goes in them). Items written
+//! before a field existed may lack it: a product without `version` is at version 0, without
+//! `updatedAt` last updated at `createdAt`; an order without `version` is at 1.
 
 /// The table's keys and the index.
 pub const PK: &str = "pk";
@@ -22,6 +25,10 @@ pub const SK: &str = "sk";
 pub const GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
+/// Whole-collection lists (keys only): the catalogue, the user directory.
+pub const GSI2: &str = "gsi2";
+pub const GSI2_PK: &str = "gsi2pk";
+pub const GSI2_SK: &str = "gsi2sk";
 
 /// On every item: what it is (one of [`item_type`]).
 pub const TYPE: &str = "type";
@@ -38,7 +45,7 @@ pub const UPDATED_AT: &str = "updatedAt";
 pub const EMAIL: &str = "email";
 pub const ROLES: &str = "roles";
 pub const PASSWORD_HASH: &str = "passwordHash";
-/// Optimistic-locking counter: every write of the user adds one.
+/// Every write of a user, product or order adds one: optimistic locking, and the `ETag`.
 pub const VERSION: &str = "version";
 pub const SESSION_VERSION: &str = "sessionVersion";
 
@@ -54,13 +61,16 @@ pub const COUNT: &str = "count";
 
 // Products.
 pub const PRICE_CENTS: &str = "priceCents";
-/// Decremented by orders, on condition that enough is left.
+/// Decremented by orders, on condition that enough is left; added to by restocks and cancels.
 pub const STOCK: &str = "stock";
+/// Set when an admin archives the product: no longer sold, listed or readable.
+pub const ARCHIVED_AT: &str = "archivedAt";
 
 // Orders.
 pub const ITEMS: &str = "items";
 pub const TOTAL_CENTS: &str = "totalCents";
 pub const STATUS: &str = "status";
+pub const CANCELLED_AT: &str = "cancelledAt";
 
 /// The attributes of each map in an order's `items`.
 pub mod line {
@@ -96,4 +106,5 @@ pub mod item_type {
 /// The values of an order's [`STATUS`].
 pub mod order_status {
     pub const PLACED: &str = "placed";
+    pub const CANCELLED: &str = "cancelled";
 }

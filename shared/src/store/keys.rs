@@ -14,15 +14,23 @@
 //! | failed logins of an IP, a window    | `pk = LOGINFAIL#IP#<ip>`, `sk = WINDOW#<n>`   |
 //! | the health probe (never written)    | `pk = HEALTH`, `sk = HEALTH`                  |
 //! | public token keys and cursor key    | `pk = KEYS`, `sk = VERIFICATION`              |
+//! | products on sale, newest first      | `gsi2pk = CATALOGUE`, `gsi2sk = <product id>` (UUIDv7: time-ordered; removed on archive) |
+//! | users, newest first                 | `gsi2pk = USERS`, `gsi2sk = <user id>`        |
 //!
-//! The `gsi1` keys serve the "all of one user's …" patterns. What each item holds besides its
-//! keys is in `attrs.rs`.
+//! The `gsi1` keys serve the "all of one user's …" patterns. `gsi2` lists whole collections:
+//! each list is one index partition, which DynamoDB writes at up to about 1,000 writes a second.
+//! That is plenty for what changes its keys (a product created or archived, a user signed up or
+//! deleted), and nothing written per request may ever go there: `gsi2` projects keys only, so
+//! a sale, a restock or a profile edit (no key attribute changes) does not write the index at
+//! all. A page is one Query (up to 100 keys, newest first) and one BatchGetItem of the items,
+//! read consistently from the table, so a listed product shows its current stock. Nothing
+//! scans the table. What each item holds besides its keys is in `attrs.rs`.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::attrs::{GSI1_PK, GSI1_SK, PK, SK};
+use super::attrs::{GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, PK, SK};
 use crate::domain::{Email, FamilyId, IdempotencyKey, OrderId, ProductId, UserId};
 
 /// A primary key: partition and sort key values.
@@ -46,6 +54,14 @@ impl Key {
         HashMap::from([
             (GSI1_PK.to_owned(), AttributeValue::S(self.pk.clone())),
             (GSI1_SK.to_owned(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+
+    /// The key as the `gsi2` attributes of an item listed there.
+    pub fn to_list_attributes(&self) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            (GSI2_PK.to_owned(), AttributeValue::S(self.pk.clone())),
+            (GSI2_SK.to_owned(), AttributeValue::S(self.sk.clone())),
         ])
     }
 }
@@ -131,6 +147,28 @@ pub fn login_failures_of_ip(ip: &str, window: u64) -> Key {
     Key {
         pk: format!("LOGINFAIL#IP#{ip}"),
         sk: format!("WINDOW#{window}"),
+    }
+}
+
+/// The `gsi2` partition listing the products on sale.
+pub const CATALOGUE: &str = "CATALOGUE";
+
+/// A product's entry in the catalogue (`gsi2`), while it is on sale.
+pub fn catalogue_entry(id: &ProductId) -> Key {
+    Key {
+        pk: CATALOGUE.to_owned(),
+        sk: id.to_string(),
+    }
+}
+
+/// The `gsi2` partition listing every user.
+pub const USER_DIRECTORY: &str = "USERS";
+
+/// A user's entry in the user directory (`gsi2`).
+pub fn user_directory_entry(id: &UserId) -> Key {
+    Key {
+        pk: USER_DIRECTORY.to_owned(),
+        sk: id.to_string(),
     }
 }
 
