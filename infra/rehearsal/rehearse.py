@@ -17,6 +17,7 @@ import time
 import zipfile
 
 import boto3
+from botocore.exceptions import ClientError, ParamValidationError
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
@@ -41,7 +42,9 @@ MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
 }
-OUTPUTS = {"ApiUrl", "TableName", "AccessTokenKeySecretArn", "RefreshTokenKeySecretArn"}
+OUTPUTS = {"ApiUrl", "TableName", "AccessTokenKeySecretArn", "RefreshTokenKeySecretArn", "DashboardUrl", "AlarmTopicArn"}
+# What CloudFormation substitutes for the pseudo parameters the template uses.
+PSEUDO = {"AWS::StackName": STACK, "AWS::Region": REGION, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws"}
 
 
 class Failures:
@@ -116,8 +119,83 @@ def create_secrets(session, template):
     return resolved(template), arns
 
 
+def resolver(template, physical, parameters):
+    """Resolves `Ref` and `Fn::Sub` as CloudFormation does once the stack exists. A resource moto
+    did not build (the HTTP API) keeps its `${Name}`, as moto leaves it in a `!Sub`."""
+
+    def value(name):
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in parameters:
+            return parameters[name]
+        if physical.get(name):
+            return physical[name]
+        if name in template["Resources"]:
+            return "${" + name + "}"
+        raise KeyError(f"nothing named {name} to resolve")
+
+    def resolve(node):
+        if isinstance(node, dict):
+            if node.keys() == {"Ref"}:
+                return value(node["Ref"])
+            if node.keys() == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+                return re.sub(r"\$\{([\w:]+)\}", lambda match: str(value(match.group(1))), node["Fn::Sub"])
+            if any(key.startswith("Fn::") for key in node):
+                raise ValueError(f"the rehearsal does not resolve {node}")
+            return {key: resolve(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve
+
+
+def typed(value, shape):
+    """A template value as the API's shape wants it: CloudFormation passes a Number parameter as
+    a string and converts it; boto3 does not."""
+    if shape.type_name == "structure":
+        return {key: typed(item, shape.members[key]) for key, item in value.items()} if isinstance(value, dict) else value
+    if shape.type_name == "list":
+        return [typed(item, shape.member) for item in value] if isinstance(value, list) else value
+    if isinstance(value, str) and shape.type_name in ("integer", "long"):
+        return int(value)
+    if isinstance(value, str) and shape.type_name == "double":
+        return float(value)
+    return value
+
+
+def take_alarms(template):
+    """moto's CloudFormation skips AWS::CloudWatch::Alarm (it lists a resource with no type and
+    creates nothing), so the alarms leave the template here and `create_alarms` puts them once
+    the stack exists."""
+    alarms = {name: resource for name, resource in template["Resources"].items()
+              if resource["Type"] == "AWS::CloudWatch::Alarm"}
+    for name in alarms:
+        del template["Resources"][name]
+    return alarms
+
+
+def create_alarms(session, template, alarms, physical, parameters):
+    """Each alarm as CloudFormation would put it: its own properties, every `Ref` and `Sub`
+    resolved against the created stack, the name CloudFormation would give it. PutMetricAlarm's
+    own rules (boto3's, then moto's) refuse what AWS would refuse of its shape; the checks below
+    read the alarms back from CloudWatch."""
+    cloudwatch = session.client("cloudwatch")
+    shape = cloudwatch.meta.service_model.operation_model("PutMetricAlarm").input_shape
+    resolve = resolver(template, physical, parameters)
+    for name, resource in alarms.items():
+        if "Condition" in resource:
+            raise ValueError(f"{name}: the rehearsal does not evaluate conditions on alarms")
+        properties = typed(resolve(resource["Properties"]), shape)
+        try:
+            cloudwatch.put_metric_alarm(AlarmName=properties.pop("AlarmName", f"{STACK}-{name}"), **properties)
+        except (ParamValidationError, ClientError) as refused:
+            sys.exit(f"[rehearsal] {name}: PutMetricAlarm refuses it: {refused}")
+
+
 def deploy(session, template):
     template, secrets = create_secrets(session, template)
+    alarms = take_alarms(template)
     s3 = session.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key=PLACEHOLDER, Body=placeholder_zip())
@@ -143,7 +221,9 @@ def deploy(session, template):
     resources = cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
     physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources} | secrets
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    return physical, outputs, resources
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    create_alarms(session, template, alarms, physical, parameters)
+    return physical, outputs, resources, len(alarms)
 
 
 def check_configurations(session, functions, physical, failures):
@@ -252,6 +332,110 @@ def check_table(translated, failures):
     failures.check(ttl.get("Enabled") is True and ttl.get("AttributeName") == "expiresAt", f"TTL is {ttl}")
 
 
+def check_logging(translated, session, functions, physical, failures):
+    """Lambda's advanced logging controls with each function's own log group: SAM merges the
+    Globals map with the function's, key by key. moto's Lambda keeps no LoggingConfig (its
+    GetFunctionConfiguration has none), so this reads what CloudFormation receives; the metrics
+    namespace is read back from the deployed functions."""
+    lambda_ = session.client("lambda")
+    for name in functions:
+        logging = translated["Resources"][name]["Properties"].get("LoggingConfig", {})
+        wanted = {"LogFormat": "JSON", "ApplicationLogLevel": {"Ref": "LogLevel"}, "SystemLogLevel": "WARN",
+                  "LogGroup": {"Ref": name.removesuffix("Function") + "Logs"}}
+        failures.check(logging == wanted, f"{name}: LoggingConfig is {logging}, not {wanted}")
+        variables = lambda_.get_function_configuration(FunctionName=physical[name]).get("Environment", {}).get("Variables", {})
+        failures.check(variables.get("METRICS_NAMESPACE") == STACK,
+                       f"{name}: METRICS_NAMESPACE is {variables.get('METRICS_NAMESPACE')!r}, not the stack's name")
+
+
+def template_routes(source):
+    """(function, method, path) of every HttpApi event of the template."""
+    return {(name, event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+            for name, resource in source["Resources"].items() if resource["Type"] == "AWS::Serverless::Function"
+            for event in resource["Properties"].get("Events", {}).values() if event["Type"] == "HttpApi"}
+
+
+def fetched(alarm):
+    """(namespace, metric, {dimension: value}) of every metric an alarm reads."""
+    stats = [query["MetricStat"]["Metric"] for query in alarm.get("Metrics", []) if "MetricStat" in query]
+    if "MetricName" in alarm:
+        stats.append(alarm)
+    return [(m.get("Namespace"), m["MetricName"], {d["Name"]: d["Value"] for d in m.get("Dimensions", [])}) for m in stats]
+
+
+def check_alarms(session, source, functions, physical, outputs, failures):
+    """Read back from CloudWatch: an errors-and-throttles alarm for every function, a p99 latency
+    alarm for every route, the service-wide ones, each notifying the stack's topic. (moto's
+    CloudFormation builds no AWS::SNS::Subscription either; with AlarmEmail empty, the default,
+    CloudFormation makes none, and infra/tests/observability.rs checks its condition.)"""
+    alarms = [alarm for page in session.client("cloudwatch").get_paginator("describe_alarms").paginate()
+              for alarm in page["MetricAlarms"] if alarm["AlarmName"].startswith(f"{STACK}-")]
+    read = [metric for alarm in alarms for metric in fetched(alarm)]
+    topic = physical.get("AlarmTopic")
+    topics = {t["TopicArn"] for t in session.client("sns").list_topics()["Topics"]}
+    failures.check(topic in topics and outputs.get("AlarmTopicArn") == topic, f"no alarm topic {topic} in SNS")
+    for alarm in alarms:
+        name = alarm["AlarmName"]
+        failures.check(alarm.get("AlarmActions") == [topic] and alarm.get("OKActions") == [topic],
+                       f"{name} does not notify the alarm topic of ALARM and OK")
+        failures.check(alarm.get("TreatMissingData") == "notBreaching", f"{name}: missing data would breach")
+        failures.check(bool(alarm.get("AlarmDescription")), f"{name} says nothing of what to do")
+    for name in sorted(functions):
+        for metric in ("Errors", "Throttles"):
+            failures.check(("AWS/Lambda", metric, {"FunctionName": physical[name]}) in read,
+                           f"{name}: no alarm reads its {metric}")
+    latency = {(dimensions.get("Method"), dimensions.get("Resource"))
+               for alarm in alarms if alarm.get("ExtendedStatistic") == "p99"
+               for namespace, metric, dimensions in fetched(alarm) if (namespace, metric) == ("AWS/ApiGateway", "Latency")}
+    for name, method, path in sorted(template_routes(source)):
+        failures.check((method, path) in latency, f"{method} {path} ({name}): no p99 latency alarm")
+    api = [m for m in read if m[0] == "AWS/ApiGateway" and m[2].keys() == {"ApiId", "Stage"}]
+    failures.check({m[1] for m in api} >= {"5xx", "Count"}, "no alarm on the API's 5xx rate")
+    queries = " ".join(q.get("Expression", "") for a in alarms for q in a.get("Metrics", []))
+    for metric in ("ThrottledRequests", "SystemErrors"):
+        failures.check(f"SUM({metric})" in queries and f"TableName = '{physical['Table']}'" in queries,
+                       f"no alarm on the table's {metric}")
+    for metric in ("RefreshTokenReuse", "LoginsThrottled"):
+        failures.check(f'SELECT SUM({metric}) FROM SCHEMA("{STACK}", FunctionName)' in queries,
+                       f"no alarm on {metric} in the stack's namespace")
+
+
+def dashboard_rows(widget):
+    """A metric widget's rows with the "." shorthand expanded (each "." repeats the row above)."""
+    rows, previous = [], []
+    for row in widget["properties"].get("metrics", []):
+        items = [item for item in row if not isinstance(item, dict)]
+        items = [previous[i] if item == "." else item for i, item in enumerate(items)]
+        rows.append(items)
+        previous = items
+    return rows
+
+
+def check_dashboard(session, source, functions, physical, outputs, failures):
+    """The dashboard is created (moto builds AWS::CloudWatch::Dashboard), its body is JSON, and
+    it shows every deployed function in each Lambda widget and every route's latency."""
+    cloudwatch = session.client("cloudwatch")
+    name = physical.get("Dashboard")
+    listed = {d["DashboardName"] for d in cloudwatch.list_dashboards()["DashboardEntries"]}
+    failures.check(name == STACK and name in listed, f"no dashboard named after the stack: {sorted(listed)}")
+    if name not in listed:
+        return
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])
+    rows = [dashboard_rows(w) for w in body["widgets"] if w["type"] == "metric"]
+    lambda_widgets = [r for r in rows if r and r[0][:1] == ["AWS/Lambda"]]
+    failures.check(len(lambda_widgets) >= 4, "the dashboard lacks the Lambda widgets")
+    for widget in lambda_widgets:
+        shown = {row[3] for row in widget}
+        for function in sorted(functions):
+            failures.check(physical[function] in shown, f"the dashboard's {widget[0][1]} widget lacks {function}")
+    latency = {(row[7], row[9]) for widget in rows for row in widget
+               if len(row) >= 10 and row[:2] == ["AWS/ApiGateway", "Latency"] and row[6:10:2] == ["Method", "Resource"]}
+    wanted = {(method, path) for _, method, path in template_routes(source)}
+    failures.check(latency == wanted, f"the latency widget shows {sorted(latency)}, not the routes {sorted(wanted)}")
+    failures.check(outputs.get("DashboardUrl", "").endswith(f"#dashboards/dashboard/{STACK}"),
+                   f"DashboardUrl {outputs.get('DashboardUrl')!r}")
+
+
 def check_outputs(outputs, physical, failures):
     failures.check(OUTPUTS <= outputs.keys(), f"outputs {sorted(outputs)} lack {sorted(OUTPUTS - outputs.keys())}")
     failures.check(outputs.get("TableName") == physical["Table"], "TableName is not the table")
@@ -273,9 +457,9 @@ def main():
     session = _with_endpoint(session, endpoint)
     template = translated("template.yaml")
     started = time.monotonic()
-    physical, outputs, resources = deploy(session, template)
+    physical, outputs, resources, alarms = deploy(session, template)
     print(f"[rehearsal] {STACK}: CREATE_COMPLETE, {len(resources)} resources in "
-          f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+          f"{time.monotonic() - started:.1f} s, and {alarms} alarms put beside it", file=sys.stderr)
     functions = [r["LogicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Lambda::Function"]
     source = yaml_parse(open("template.yaml", encoding="utf-8").read())
     failures = Failures()
@@ -284,10 +468,13 @@ def main():
     check_routes(source, template, physical, failures)
     check_table(template, failures)
     check_outputs(outputs, physical, failures)
+    check_logging(template, session, functions, physical, failures)
+    check_alarms(session, source, functions, physical, outputs, failures)
+    check_dashboard(session, source, functions, physical, outputs, failures)
     if failures.found:
         sys.exit("[rehearsal] the deployed stack fails review:\n  " + "\n  ".join(failures.found))
-    print(f"[rehearsal] {len(functions)} functions, their roles, routes, table and outputs pass review",
-          file=sys.stderr)
+    print(f"[rehearsal] {len(functions)} functions, their roles, routes, logging, alarms, dashboard, table and "
+          f"outputs pass review", file=sys.stderr)
 
 
 class _with_endpoint:
