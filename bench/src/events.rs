@@ -9,13 +9,16 @@ use shared::test_support::{ApiEvent, TEST_PASSWORD, TestApp};
 pub struct World {
     pub ada: User,
     admin: User,
-    product: String,
+    product: shared::domain::Product,
+    /// Restocked by update-product's events, so its stock never nears the maximum.
+    restocked: String,
     order: String,
 }
 
 /// `count` events for `function`. Calls that consume what they are given get a fresh one each:
 /// a new email for create-user, a new user for delete-user, a new session's refresh token for
-/// refresh and logout (made beforehand, outside the timing). Access tokens are minted now, so a
+/// refresh and logout, a new product for delete-product, a new order for cancel-order (made
+/// beforehand, outside the timing). Access tokens are minted now, so a
 /// long run never presents an expired one.
 pub async fn events(
     app: &TestApp,
@@ -63,11 +66,34 @@ pub async fn events(
                 ),
             "get-product" => ApiEvent::new(
                 "GET /products/{id}",
-                &format!("/products/{}", world.product),
+                &format!("/products/{}", world.product.id),
             ),
+            "list-products" => ApiEvent::new("GET /products", "/products?limit=20"),
+            "update-product" => ApiEvent::new(
+                "PATCH /products/{id}",
+                &format!("/products/{}", world.restocked),
+            )
+            .bearer(&admin_token)
+            .json(&json!({"stockDelta": 1})),
+            "delete-product" => {
+                let doomed = app.product(&format!("Bench {label} {i}"), 100, 1).await;
+                ApiEvent::new("DELETE /products/{id}", &format!("/products/{}", doomed.id))
+                    .bearer(&admin_token)
+            }
+            "cancel-order" => {
+                let order = app.order(ada, &world.product, 1).await;
+                ApiEvent::new(
+                    "POST /orders/{id}/cancel",
+                    &format!("/orders/{}/cancel", order.id),
+                )
+                .bearer(&token)
+            }
+            "list-users" => ApiEvent::new("GET /users", "/users?limit=20").bearer(&admin_token),
             "create-order" => ApiEvent::new("POST /orders", "/orders")
                 .bearer(&token)
-                .json(&json!({"items": [{"productId": world.product, "quantity": 1}]})),
+                .json(
+                    &json!({"items": [{"productId": world.product.id.to_string(), "quantity": 1}]}),
+                ),
             "get-order" => ApiEvent::new("GET /orders/{id}", &format!("/orders/{}", world.order))
                 .bearer(&token),
             "list-orders" => ApiEvent::new("GET /orders", "/orders?limit=20").bearer(&token),
@@ -85,11 +111,13 @@ pub async fn world(app: &TestApp) -> World {
     let ada = app.user("Ada", "ada@example.com").await;
     let admin = app.admin("root@example.com").await;
     let product = app.product("Bench tea", 100, 1_000_000).await;
+    let restocked = app.product("Bench coffee", 100, 0).await;
     let order = app.order(&ada, &product, 1).await;
     World {
         ada,
         admin,
-        product: product.id.to_string(),
+        product,
+        restocked: restocked.id.to_string(),
         order: order.id.to_string(),
     }
 }

@@ -1,19 +1,24 @@
 //! The functions under measurement: their names, which of them hash a password, and the memory
 //! each is deployed with.
 
-pub const FUNCTIONS: [&str; 14] = [
+pub const FUNCTIONS: [&str; 19] = [
     "create-user",
     "get-user",
     "update-user",
     "delete-user",
+    "list-users",
     "login",
     "refresh",
     "logout",
     "create-product",
     "get-product",
+    "list-products",
+    "update-product",
+    "delete-product",
     "create-order",
     "get-order",
     "list-orders",
+    "cancel-order",
     "health",
     "jwks",
 ];

@@ -129,7 +129,8 @@ fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Mea
                         m.cold.push(at - started);
                         let calls = relay.take();
                         let reads = secret_store.take();
-                        m.cold_dependencies.push(waited(&[&calls[..], &reads[..]].concat()));
+                        m.cold_dependencies
+                            .push(waited(&[&calls[..], &reads[..]].concat()));
                         m.first_request_calls = m.first_request_calls.max(calls.len());
                         m.secret_store_calls = m.secret_store_calls.max(reads.len());
                         check_status(&mut m.failures, "cold", &body);

@@ -126,7 +126,11 @@ pub fn init() {
     };
     let namespace =
         std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| DEFAULT_NAMESPACE.to_owned());
-    install(namespace, crate::telemetry::FunctionIdentity::from_env().name, output);
+    install(
+        namespace,
+        crate::telemetry::FunctionIdentity::from_env().name,
+        output,
+    );
 }
 
 fn install(namespace: String, function_name: String, output: Output) {
@@ -139,7 +143,9 @@ fn install(namespace: String, function_name: String, output: Output) {
             describe();
             let _ = INSTALLED.set(Installed { collector, output });
         }
-        Err(error) => tracing::warn!(%error, "metrics are off: the recorder could not be installed"),
+        Err(error) => {
+            tracing::warn!(%error, "metrics are off: the recorder could not be installed")
+        }
     }
 }
 

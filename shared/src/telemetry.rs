@@ -107,9 +107,8 @@ pub struct FunctionIdentity {
 
 impl FunctionIdentity {
     pub fn from_env() -> Self {
-        let var = |name: &str, default: &str| {
-            std::env::var(name).unwrap_or_else(|_| default.to_owned())
-        };
+        let var =
+            |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
         Self {
             name: var("AWS_LAMBDA_FUNCTION_NAME", "local"),
             version: var("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
@@ -205,7 +204,10 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
             LogSettings::from_lookup(move |name| {
-                pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
             })
         };
         let lambda = settings(&[
@@ -214,7 +216,10 @@ mod tests {
             ("RUST_LOG", "debug"),
         ]);
         assert_eq!((lambda.directives.as_str(), lambda.json), ("warn", true));
-        assert_eq!(settings(&[("AWS_LAMBDA_LOG_LEVEL", "FATAL")]).directives, "error");
+        assert_eq!(
+            settings(&[("AWS_LAMBDA_LOG_LEVEL", "FATAL")]).directives,
+            "error"
+        );
         let local = settings(&[("RUST_LOG", "debug")]);
         assert_eq!((local.directives.as_str(), local.json), ("debug", false));
         let text_in_lambda = settings(&[

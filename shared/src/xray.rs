@@ -143,7 +143,8 @@ impl Emitter {
 }
 
 fn epoch_seconds(at: SystemTime) -> f64 {
-    at.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// A subsegment id: 64 random bits (a UUIDv4's, which the crate already draws).
@@ -158,13 +159,18 @@ mod tests {
 
     #[test]
     fn reads_lambdas_trace_header_and_the_daemon_setting() {
-        let header =
-            TraceHeader::parse("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
-                .unwrap();
+        let header = TraceHeader::parse(
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+        )
+        .unwrap();
         assert_eq!(header.root, "1-5759e988-bd862e3fe1be46a994272793");
         assert_eq!(header.parent, "53995c3f42cd8ad8");
         assert!(header.sampled);
-        assert!(!TraceHeader::parse("Root=1-a-b;Parent=c;Sampled=0").unwrap().sampled);
+        assert!(
+            !TraceHeader::parse("Root=1-a-b;Parent=c;Sampled=0")
+                .unwrap()
+                .sampled
+        );
         assert_eq!(TraceHeader::parse("Sampled=1"), None);
         let daemon: SocketAddr = "169.254.79.129:2000".parse().unwrap();
         assert_eq!(daemon_address("169.254.79.129:2000"), Some(daemon));

@@ -9,6 +9,11 @@ use shared::http::{ApiResponse, JsonBody, header};
 use shared::store::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, PlaceOrderError};
 use shared::{App, AppError, FieldError};
 
+/// Pricings of one request: a product's price may change between pricing the order and
+/// placing it (the transaction refuses a stale price), and the order is then priced again.
+/// Past this, price changes are racing the request faster than it can place: 409 `CONFLICT`.
+const PRICING_ATTEMPTS: usize = 3;
+
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let caller = Caller::from_request(&req, &app.tokens).await?;
     let key = idempotency_key(&req)?;
@@ -55,21 +60,29 @@ async fn place(
         return Ok(order);
     }
 
-    let order = price(app, user, request).await?;
-    match app.store.place_order(&order, claim.as_ref()).await {
-        Ok(()) => {
-            shared::metrics::count(shared::metrics::Event::OrderPlaced);
-            Ok(order)
+    for _ in 0..PRICING_ATTEMPTS {
+        let order = price(app, user, request).await?;
+        match app.store.place_order(&order, claim.as_ref()).await {
+            Ok(()) => {
+                shared::metrics::count(shared::metrics::Event::OrderPlaced);
+                return Ok(order);
+            }
+            // Nothing was written: price it again at the product's new price.
+            Err(PlaceOrderError::PriceChanged) => continue,
+            // Another request with this key won the race (or came first): answer as it was
+            // answered.
+            Err(PlaceOrderError::KeyTaken) => {
+                return match &claim {
+                    Some(claim) => replay(app, user, claim, now)
+                        .await?
+                        .ok_or(AppError::Conflict),
+                    None => Err(AppError::Conflict),
+                };
+            }
+            Err(PlaceOrderError::Failed(error)) => return Err(error),
         }
-        // Another request with this key won the race (or came first): answer as it was answered.
-        Err(PlaceOrderError::KeyTaken) => match &claim {
-            Some(claim) => replay(app, user, claim, now)
-                .await?
-                .ok_or(AppError::Conflict),
-            None => Err(AppError::Conflict),
-        },
-        Err(PlaceOrderError::Failed(error)) => Err(error),
     }
+    Err(AppError::Conflict)
 }
 
 /// The order first placed with this key, if the key was used with the same body; 422 if it
@@ -100,8 +113,8 @@ async fn replay(
         .ok_or_else(|| AppError::internal("idempotency record without its order"))
 }
 
-/// A new order priced from the stored products (one batch read); every line naming no
-/// product is reported.
+/// A new order priced from the products on sale (one batch read); every line naming no
+/// product, or an archived one, is reported.
 async fn price(app: &App, user: &UserId, request: &OrderRequest) -> Result<Order, AppError> {
     let ids: Vec<ProductId> = request
         .lines

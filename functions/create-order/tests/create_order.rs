@@ -288,3 +288,266 @@ async fn a_malformed_key_or_no_token_is_refused() {
     assert_eq!((response.status, response.code()), (401, "UNAUTHENTICATED"));
     assert_eq!(app.stock_of(&tea.id).await, 10);
 }
+
+/// An app whose DynamoDB calls pass a relay that runs `before_commit` (on a thread of its own,
+/// against the table directly) just before each of the app's `TransactWriteItems` reaches
+/// DynamoDB, i.e. after the order was priced and before it commits: the window a concurrent
+/// admin write can fall into, made certain. `before_commit` gets the attempt number (1, 2, …).
+async fn app_with_a_write_before_each_commit(
+    app: &TestApp,
+    before_commit: impl Fn(shared::App, u32) -> futures::future::BoxFuture<'static, ()>
+    + Send
+    + Sync
+    + 'static,
+) -> (shared::App, shared::test_support::Relay) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap();
+    let table = app.table.clone();
+    let commits = AtomicU32::new(0);
+    let before_commit = std::sync::Arc::new(before_commit);
+    let upstream = endpoint.clone();
+    let relay = shared::test_support::Relay::start(&upstream, move |request| {
+        if request.header("x-amz-target") != Some("DynamoDB_20120810.TransactWriteItems") {
+            return;
+        }
+        let attempt = commits.fetch_add(1, Ordering::SeqCst) + 1;
+        let (endpoint, table, before_commit) =
+            (endpoint.clone(), table.clone(), before_commit.clone());
+        // The relay holds the transaction until this returns.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let admin =
+                    shared::App::build(shared::test_support::test_config(&table, Some(&endpoint)))
+                        .await;
+                before_commit(admin, attempt).await;
+            });
+        })
+        .join()
+        .unwrap();
+    })
+    .await;
+    let racing = shared::App::build(app.config_via(relay.endpoint())).await;
+    (racing, relay)
+}
+
+async fn order_on(app: &TestApp, on: &shared::App, user: &User, items: Value) -> TestResponse {
+    let event = ApiEvent::new("POST /orders", "/orders")
+        .bearer(&app.token(user))
+        .json(&json!({ "items": items }));
+    serve(event.build(), |req| handle(on, req)).await.into()
+}
+
+fn reprice(cents: u64) -> shared::domain::ProductPatch {
+    shared::domain::ProductPatch {
+        name: None,
+        price_cents: shared::domain::PriceCents::new(cents),
+        stock_delta: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_price_changed_after_pricing_is_priced_again_never_sold_stale() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let cup = app.product("Cup", 1299, 10).await;
+    let id = tea.id;
+    let (racing, _relay) = app_with_a_write_before_each_commit(&app, move |admin, attempt| {
+        Box::pin(async move {
+            if attempt == 1 {
+                admin
+                    .store
+                    .update_product(&id, &reprice(500), None, shared::domain::Timestamp::now())
+                    .await
+                    .unwrap();
+            }
+        })
+    })
+    .await;
+    let response = order_on(&app, &racing, &ada, json!([line(&cup, 1), line(&tea, 2)])).await;
+    assert_eq!(response.status, 201, "{:?}", response.body);
+    let data = &response.body["data"];
+    assert_eq!(
+        data["items"][1]["unitPriceCents"], 500,
+        "the price at commit"
+    );
+    assert_eq!(data["items"][0]["unitPriceCents"], 1299);
+    assert_eq!(data["totalCents"], 1299 + 1000);
+    assert_eq!(
+        (app.stock_of(&tea.id).await, app.stock_of(&cup.id).await),
+        (8, 9)
+    );
+    let listed = app
+        .direct
+        .store
+        .list_orders(&ada.id, 10, None)
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(listed.len(), 1, "the stale attempt wrote nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prices_that_keep_changing_end_in_409_conflict_and_sell_nothing() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let id = tea.id;
+    let (racing, _relay) = app_with_a_write_before_each_commit(&app, move |admin, attempt| {
+        Box::pin(async move {
+            let cents = 450 + u64::from(attempt);
+            admin
+                .store
+                .update_product(&id, &reprice(cents), None, shared::domain::Timestamp::now())
+                .await
+                .unwrap();
+        })
+    })
+    .await;
+    let response = order_on(&app, &racing, &ada, json!([line(&tea, 1)])).await;
+    assert_eq!((response.status, response.code()), (409, "CONFLICT"));
+    assert_eq!(app.stock_of(&tea.id).await, 10);
+    let version = app
+        .direct
+        .store
+        .find_product_record(&tea.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .product
+        .version;
+    assert_eq!(
+        version,
+        1 + 3,
+        "priced three times, a price change before each commit"
+    );
+    let violations = app
+        .invariant_violations(&std::collections::HashMap::from([(tea.id, 10)]))
+        .await;
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_product_archived_after_pricing_is_product_not_found_and_nothing_is_sold() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let cup = app.product("Cup", 1299, 10).await;
+    let id = cup.id;
+    let (racing, _relay) = app_with_a_write_before_each_commit(&app, move |admin, _| {
+        Box::pin(async move {
+            admin
+                .store
+                .archive_product(&id, shared::domain::Timestamp::now())
+                .await
+                .unwrap();
+        })
+    })
+    .await;
+    let response = order_on(&app, &racing, &ada, json!([line(&tea, 1), line(&cup, 1)])).await;
+    assert_eq!(
+        (response.status, response.code()),
+        (404, "PRODUCT_NOT_FOUND")
+    );
+    assert_eq!(response.error_fields(), ["items[1].productId"]);
+    assert_eq!(
+        (app.stock_of(&tea.id).await, app.stock_of(&cup.id).await),
+        (10, 10)
+    );
+    // And once archived, pricing itself refuses it.
+    let later = order(&app, &ada, json!([line(&cup, 1)]), None).await;
+    assert_eq!((later.status, later.code()), (404, "PRODUCT_NOT_FOUND"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stock_taken_after_pricing_is_insufficient_stock_for_that_line() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let id = tea.id;
+    let (racing, _relay) = app_with_a_write_before_each_commit(&app, move |admin, _| {
+        Box::pin(async move {
+            let write_off = shared::domain::ProductPatch {
+                name: None,
+                price_cents: None,
+                stock_delta: shared::domain::StockDelta::new(-9),
+            };
+            admin
+                .store
+                .update_product(&id, &write_off, None, shared::domain::Timestamp::now())
+                .await
+                .unwrap();
+        })
+    })
+    .await;
+    let response = order_on(&app, &racing, &ada, json!([line(&tea, 2)])).await;
+    assert_eq!(
+        (response.status, response.code()),
+        (409, "INSUFFICIENT_STOCK")
+    );
+    assert_eq!(response.error_fields(), ["items[0].quantity"]);
+    assert_eq!(app.stock_of(&tea.id).await, 1);
+}
+
+#[tokio::test]
+async fn every_sale_moves_the_product_version_and_updated_at() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let response = order(&app, &ada, json!([line(&tea, 2)]), None).await;
+    assert_eq!(response.status, 201);
+    let record = app
+        .direct
+        .store
+        .find_product_record(&tea.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.product.version, 2);
+    assert!(record.product.updated_at >= tea.created_at);
+    assert_ne!(record.product.updated_at, tea.updated_at);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_priced_again_under_an_idempotency_key_is_placed_once_and_replayed() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let tea = app.product("Tea", 450, 10).await;
+    let id = tea.id;
+    let (racing, _relay) = app_with_a_write_before_each_commit(&app, move |admin, attempt| {
+        Box::pin(async move {
+            if attempt == 1 {
+                admin
+                    .store
+                    .update_product(&id, &reprice(500), None, shared::domain::Timestamp::now())
+                    .await
+                    .unwrap();
+            }
+        })
+    })
+    .await;
+    let first = keyed_order(&app, &racing, &ada, &tea).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    assert_eq!(first.body["data"]["items"][0]["unitPriceCents"], 500);
+    let replay = keyed_order(&app, &app.app, &ada, &tea).await;
+    assert_eq!(replay.status, 201);
+    assert_eq!(replay.body["data"], first.body["data"]);
+    assert_eq!(app.stock_of(&tea.id).await, 9);
+}
+
+async fn keyed_order(
+    app: &TestApp,
+    on: &shared::App,
+    user: &User,
+    product: &Product,
+) -> TestResponse {
+    let event = ApiEvent::new("POST /orders", "/orders")
+        .bearer(&app.token(user))
+        .header("Idempotency-Key", "checkout-1")
+        .json(&json!({ "items": [line(product, 1)] }));
+    serve(event.build(), |req| handle(on, req)).await.into()
+}

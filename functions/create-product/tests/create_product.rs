@@ -37,16 +37,32 @@ async fn an_admin_creates_a_product() {
     assert_eq!(data["stock"], 12);
     let mut keys: Vec<_> = data.as_object().unwrap().keys().cloned().collect();
     keys.sort();
-    assert_eq!(keys, ["createdAt", "id", "name", "priceCents", "stock"]);
+    assert_eq!(
+        keys,
+        [
+            "createdAt",
+            "id",
+            "name",
+            "priceCents",
+            "stock",
+            "updatedAt"
+        ]
+    );
+    assert_eq!(data["updatedAt"], data["createdAt"]);
 
+    let id = ProductId::parse(id).unwrap();
     let stored = app
         .direct
         .store
-        .find_product(&ProductId::parse(id).unwrap())
+        .find_product(&id)
         .await
         .unwrap()
         .expect("the product is stored");
     assert_eq!(json!(stored), *data);
+    assert_eq!(stored.version, 1, "its ETag starts at \"v1\"");
+    // On sale from the start: listed in the catalogue.
+    let listed = app.direct.store.list_products(10, None).await.unwrap();
+    assert_eq!(listed.products, [stored]);
 }
 
 #[tokio::test]

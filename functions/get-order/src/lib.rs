@@ -1,10 +1,11 @@
 //! `GET /orders/{id}`: the order's owner or an admin. Anyone else gets 404, as for an order
-//! that does not exist, so order ids cannot be probed.
+//! that does not exist, so order ids cannot be probed. A strong `ETag` from the order's version
+//! (a cancel moves it); a matching `If-None-Match` is 304.
 
 use lambda_http::Request;
 use shared::auth::Caller;
 use shared::domain::OrderId;
-use shared::http::{ApiResponse, path_param};
+use shared::http::{ApiResponse, ETag, not_modified, path_param};
 use shared::{App, AppError};
 
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
@@ -16,5 +17,9 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
         .await?
         .filter(|order| order.user_id == caller.id || caller.is_admin())
         .ok_or(AppError::NotFound)?;
-    Ok(ApiResponse::ok(&order))
+    let etag = ETag::of_version(order.version);
+    if not_modified(&req, etag) {
+        return Ok(ApiResponse::not_modified(etag));
+    }
+    Ok(ApiResponse::ok(&order).with_etag(etag))
 }

@@ -1,8 +1,10 @@
-//! `GET /products/{id}`: anyone; shows current stock.
+//! `GET /products/{id}`: anyone; a product on sale, with its current stock. Public and
+//! revalidated (`no-cache`): its `ETag` moves with every write (sale, restock, edit), so a
+//! cache's `If-None-Match` gets 304 until then.
 
 use lambda_http::Request;
 use shared::domain::ProductId;
-use shared::http::{ApiResponse, path_param};
+use shared::http::{ApiResponse, ETag, not_modified, path_param};
 use shared::{App, AppError};
 
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
@@ -12,5 +14,11 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
         .find_product(&id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(ApiResponse::ok(&product))
+    let etag = ETag::of_version(product.version);
+    let response = if not_modified(&req, etag) {
+        ApiResponse::not_modified(etag)
+    } else {
+        ApiResponse::ok(&product).with_etag(etag)
+    };
+    Ok(response.revalidated_publicly())
 }

@@ -122,3 +122,53 @@ async fn missing_malformed_or_foreign_tokens_are_401() {
     .into();
     assert_eq!(basic.status, 401);
 }
+
+async fn get_if_none_match(app: &TestApp, id: &str, token: &str, tag: &str) -> TestResponse {
+    let event = ApiEvent::new(ROUTE, &format!("/users/{id}"))
+        .bearer(token)
+        .header("if-none-match", tag);
+    serve(event.build(), |req| handle(&app.app, req))
+        .await
+        .into()
+}
+
+#[tokio::test]
+async fn a_strong_etag_304_when_it_matches_and_an_edit_moves_it() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let bob = app.user("Bob", "bob@example.com").await;
+    let id = ada.id.to_string();
+    let token = app.token(&ada);
+
+    let first = get(&app, &id, Some(&token)).await;
+    assert_eq!(first.header("etag"), Some("\"v1\""));
+    let unchanged = get_if_none_match(&app, &id, &token, "\"v1\"").await;
+    assert_eq!(unchanged.status, 304);
+    assert_eq!(unchanged.body, serde_json::Value::Null, "no body");
+    assert_eq!(unchanged.header("etag"), Some("\"v1\""));
+    assert_eq!(unchanged.header("cache-control"), Some("no-store"));
+    assert_eq!(unchanged.header("x-content-type-options"), Some("nosniff"));
+    assert!(unchanged.header("x-request-id").is_some());
+    assert!(unchanged.header("strict-transport-security").is_some());
+    // Not allowed to read it, not allowed to learn it is unchanged.
+    let probe = get_if_none_match(&app, &id, &app.token(&bob), "*").await;
+    assert_eq!(probe.status, 403);
+
+    let current = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
+    let mut next = current.clone();
+    next.user.name = shared::domain::UserName::parse("Ada King").unwrap();
+    next.version += 1;
+    app.direct
+        .store
+        .update_user(&shared::store::UserUpdate { current, next })
+        .await
+        .unwrap();
+    let after = get_if_none_match(&app, &id, &token, "\"v1\"").await;
+    assert_eq!(after.status, 200, "the edit changed the representation");
+    assert_eq!(after.header("etag"), Some("\"v2\""));
+    assert_eq!(after.body["data"]["name"], "Ada King");
+    assert_eq!(
+        get_if_none_match(&app, &id, &token, "\"v2\"").await.status,
+        304
+    );
+}

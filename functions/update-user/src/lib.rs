@@ -1,13 +1,14 @@
 //! `PATCH /users/{id}`: the user themself, or an admin. Changing your own email or password
 //! needs `currentPassword`, checked on login's throttle; admins change others' names and emails,
-//! never their passwords.
+//! never their passwords. `If-Match` naming anything but the current version is 412 and
+//! writes nothing; a 200 carries the new `ETag`.
 
 use lambda_http::Request;
 use shared::auth::Caller;
 use shared::domain::{
     Email, LoginPassword, Password, PasswordHash, Timestamp, UserName, UserRecord, unix_now,
 };
-use shared::http::{ApiResponse, JsonBody, path_param, source_ip};
+use shared::http::{ApiResponse, ETag, IfMatch, JsonBody, path_param, source_ip};
 use shared::store::{LoginWindow, UserUpdate};
 use shared::{App, AppError};
 
@@ -32,6 +33,7 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     if !on_self && patch.password.is_some() {
         return Err(AppError::Forbidden);
     }
+    let if_match = IfMatch::from_request(&req)?;
     let new_hash = match &patch.password {
         Some(password) => Some(app.passwords.hash(password).await?),
         None => None,
@@ -41,6 +43,12 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     // has, a concurrent update won, so read again and re-apply this patch on top of it.
     for _ in 0..ATTEMPTS {
         let current = app.store.find_user(&id).await?.ok_or(AppError::NotFound)?;
+        // If-Match is held to the version just read, and the write below is conditional on
+        // that same version (`#version = :expected`): a change in between fails the write and
+        // the next round re-reads and checks again, so nothing lands on a version not named.
+        if !if_match.allows(current.version) {
+            return Err(AppError::PreconditionFailed);
+        }
         if let Some(given) = &patch.current_password {
             check_current_password(app, given, &current, &ip).await?;
         }
@@ -53,7 +61,9 @@ pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
             })
             .await
         {
-            Ok(()) => return Ok(ApiResponse::ok(&next.user)),
+            Ok(()) => {
+                return Ok(ApiResponse::ok(&next.user).with_etag(ETag::of_version(next.version)));
+            }
             Err(AppError::Conflict) => continue,
             Err(error) => return Err(error),
         }

@@ -492,3 +492,98 @@ async fn right_current_passwords_do_not_count() {
     assert_eq!(attempt("wrong").await.status, 401);
     assert_rate_limited(&attempt(TEST_PASSWORD).await);
 }
+
+async fn patch_if_match(
+    app: &TestApp,
+    caller: &User,
+    target: &User,
+    if_match: &str,
+    body: Value,
+) -> TestResponse {
+    let event = ApiEvent::new("PATCH /users/{id}", &format!("/users/{}", target.id))
+        .source_ip(IP)
+        .bearer(&app.token(caller))
+        .header("if-match", if_match)
+        .json(&body);
+    serve(event.build(), |req| handle(&app.app, req))
+        .await
+        .into()
+}
+
+#[tokio::test]
+async fn a_stale_if_match_is_412_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let admin = app.admin("root@example.com").await;
+    // Someone else edits first: Ada's copy (v1) is stale.
+    let edited = patch(&app, &admin, &ada, json!({"name": "Ada (by admin)"})).await;
+    assert_eq!(edited.header("etag"), Some("\"v2\""));
+
+    for stale in ["\"v1\"", "\"v1\", \"v3\"", "W/\"v2\"", "\"something-else\""] {
+        let response = patch_if_match(
+            &app,
+            &ada,
+            &ada,
+            stale,
+            json!({"name": "Ada's rename", "email": "ada@new.example", "currentPassword": TEST_PASSWORD}),
+        )
+        .await;
+        assert_eq!(
+            (response.status, response.code()),
+            (412, "PRECONDITION_FAILED"),
+            "{stale}"
+        );
+    }
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.user.name.as_str(),
+            stored.user.email.as_str(),
+            stored.version
+        ),
+        ("Ada (by admin)", "ada@example.com", 2),
+        "nothing written"
+    );
+    assert_eq!(claim_owner(&app, "ada@new.example").await, None);
+}
+
+#[tokio::test]
+async fn the_current_etag_or_star_in_if_match_writes_and_answers_the_new_etag() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let current = patch_if_match(&app, &ada, &ada, "\"v1\"", json!({"name": "Ada K"})).await;
+    assert_eq!(current.status, 200, "{:?}", current.body);
+    assert_eq!(current.header("etag"), Some("\"v2\""));
+    let listed = patch_if_match(&app, &ada, &ada, "\"v9\", \"v2\"", json!({"name": "Ada L"})).await;
+    assert_eq!(listed.header("etag"), Some("\"v3\""));
+    let any = patch_if_match(&app, &ada, &ada, "*", json!({"name": "Ada M"})).await;
+    assert_eq!(any.header("etag"), Some("\"v4\""));
+    let without = patch(&app, &ada, &ada, json!({"name": "Ada N"})).await;
+    assert_eq!(without.status, 200);
+    assert_eq!(without.header("etag"), Some("\"v5\""));
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
+    assert_eq!((stored.user.name.as_str(), stored.version), ("Ada N", 5));
+}
+
+#[tokio::test]
+async fn of_concurrent_updates_naming_one_version_exactly_one_is_written() {
+    let app = TestApp::spawn().await;
+    let ada = app.user("Ada", "ada@example.com").await;
+    let responses = join_all((0..5).map(|n| {
+        patch_if_match(
+            &app,
+            &ada,
+            &ada,
+            "\"v1\"",
+            json!({"name": format!("Ada {n}")}),
+        )
+    }))
+    .await;
+    let mut statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 412, 412, 412, 412]);
+    let winner = responses.iter().find(|r| r.status == 200).unwrap();
+    let stored = app.direct.store.find_user(&ada.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(winner.body["data"]["name"], stored.user.name.as_str());
+}

@@ -13,6 +13,9 @@ use crate::error::AppError;
 /// Reads the keys from their source; called by the cache only.
 pub(crate) type Loader<T> = Box<dyn Fn() -> BoxFuture<'static, Result<T, AppError>> + Send + Sync>;
 
+/// The read started at init: the keys and when they were read.
+type ReadAhead<T> = tokio::task::JoinHandle<Result<(T, Instant), AppError>>;
+
 struct Loaded<T> {
     keys: Arc<T>,
     at: Instant,
@@ -27,7 +30,7 @@ pub(crate) struct KeyCache<T> {
     reading: tokio::sync::Mutex<()>,
     /// The first read, started at init and not awaited there (`reading_ahead`).
     /// Its keys are as old as that read, not as its first use.
-    ahead: Mutex<Option<tokio::task::JoinHandle<Result<(T, Instant), AppError>>>>,
+    ahead: Mutex<Option<ReadAhead<T>>>,
 }
 
 impl<T: Send + Sync + 'static> KeyCache<T> {
@@ -185,7 +188,11 @@ mod tests {
         )
         .reading_ahead();
         tokio::time::sleep(Duration::from_millis(250)).await;
-        assert_eq!(*late.get().await.unwrap(), 3, "too old by its first use: read again");
+        assert_eq!(
+            *late.get().await.unwrap(),
+            3,
+            "too old by its first use: read again"
+        );
     }
 
     #[tokio::test]

@@ -15,7 +15,10 @@ pub use order::{
     IdempotencyKey, Order, OrderLine, OrderLineRequest, OrderRequest, OrderStatus, Quantity,
 };
 pub use password::{LoginPassword, Password, PasswordHash};
-pub use product::{NewProduct, PriceCents, Product, ProductName, Stock};
+pub use product::{
+    NewProduct, PriceCents, Product, ProductName, ProductPatch, ProductRecord, STOCK_OVER_MAX,
+    Stock, StockDelta,
+};
 pub use time::{Timestamp, unix_now};
 pub use user::{NewUser, Role, User, UserName, UserRecord};
 

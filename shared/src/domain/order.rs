@@ -155,10 +155,12 @@ impl IdempotencyKey {
     }
 }
 
+/// Where an order is in its life: `placed`, then possibly `cancelled` (final).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OrderStatus {
     Placed,
+    Cancelled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -179,6 +181,12 @@ pub struct Order {
     pub total_cents: u64,
     pub status: OrderStatus,
     pub created_at: Timestamp,
+    /// Present once cancelled, absent from the resource otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<Timestamp>,
+    /// 1 when placed, one more for each later write (the cancel): the `ETag`, not shown.
+    #[serde(skip)]
+    pub version: u64,
 }
 
 impl Order {
@@ -204,6 +212,23 @@ impl Order {
             items,
             status: OrderStatus::Placed,
             created_at: Timestamp::now(),
+            cancelled_at: None,
+            version: 1,
+        }
+    }
+
+    /// Only a placed order can be cancelled (`ORDER_NOT_CANCELLABLE` otherwise).
+    pub fn is_cancellable(&self) -> bool {
+        self.status == OrderStatus::Placed
+    }
+
+    /// The order as a cancellation at `at` leaves it: cancelled, one version on.
+    pub fn cancelled(&self, at: Timestamp) -> Self {
+        Self {
+            status: OrderStatus::Cancelled,
+            cancelled_at: Some(at),
+            version: self.version + 1,
+            ..self.clone()
         }
     }
 }
@@ -299,5 +324,33 @@ mod tests {
         let json = serde_json::to_value(&order).unwrap();
         assert_eq!(json["status"], "placed");
         assert_eq!(json["items"][0]["unitPriceCents"], 1999);
+    }
+
+    #[test]
+    fn a_cancelled_order_shows_when_and_the_version_stays_internal() {
+        let order = Order::place(
+            UserId::new(),
+            [(
+                ProductId::new(),
+                Quantity::new(1).unwrap(),
+                PriceCents::new(5).unwrap(),
+            )],
+        );
+        assert!(order.is_cancellable());
+        let placed = serde_json::to_value(&order).unwrap();
+        let keys: Vec<_> = placed.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            ["createdAt", "id", "items", "status", "totalCents", "userId"]
+        );
+
+        let at = Timestamp::now();
+        let cancelled = order.cancelled(at);
+        assert!(!cancelled.is_cancellable());
+        assert_eq!(cancelled.version, order.version + 1);
+        let json = serde_json::to_value(&cancelled).unwrap();
+        assert_eq!(json["status"], "cancelled");
+        assert_eq!(json["cancelledAt"], serde_json::to_value(at).unwrap());
+        assert!(json.get("version").is_none());
     }
 }

@@ -105,10 +105,16 @@ mod tests {
         let etag = ETag::of_version(3);
         assert_eq!(etag.header_value(), "\"v3\"");
         for matching in ["\"v3\"", "W/\"v3\"", "\"v1\", \"v3\"", "*"] {
-            assert!(not_modified(&with("if-none-match", matching), etag), "{matching}");
+            assert!(
+                not_modified(&with("if-none-match", matching), etag),
+                "{matching}"
+            );
         }
         for other in ["\"v4\"", "\"3\"", "v3", ""] {
-            assert!(!not_modified(&with("if-none-match", other), etag), "{other}");
+            assert!(
+                !not_modified(&with("if-none-match", other), etag),
+                "{other}"
+            );
         }
         assert!(!not_modified(&ApiEvent::new("GET /x", "/x").build(), etag));
     }
@@ -117,7 +123,10 @@ mod tests {
     fn if_match_compares_strongly_and_a_foreign_tag_is_a_failed_precondition() {
         let absent = IfMatch::from_request(&ApiEvent::new("GET /x", "/x").build()).unwrap();
         assert_eq!(absent, IfMatch::Absent);
-        assert_eq!(IfMatch::from_request(&with("if-match", "*")).unwrap(), IfMatch::Any);
+        assert_eq!(
+            IfMatch::from_request(&with("if-match", "*")).unwrap(),
+            IfMatch::Any
+        );
         let listed = IfMatch::from_request(&with("if-match", "\"v2\", W/\"v3\"")).unwrap();
         assert_eq!(listed, IfMatch::Versions(vec![2]));
         assert!(listed.allows(2) && !listed.allows(3));

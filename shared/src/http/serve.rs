@@ -10,9 +10,9 @@ use lambda_http::{Body, Request, Response, service_fn};
 use tracing::Instrument;
 
 use super::request::{lambda_request_id, request_id, route, xray_trace_id};
-use crate::metrics::{self, Event};
 use super::response::{ApiResponse, finish};
 use crate::error::AppError;
+use crate::metrics::{self, Event};
 
 /// True until this process has served its first request.
 static COLD_START: AtomicBool = AtomicBool::new(true);

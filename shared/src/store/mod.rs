@@ -7,6 +7,7 @@
 
 pub mod attrs;
 mod call_metrics;
+mod cancellation;
 mod client;
 mod errors;
 mod health;

@@ -50,6 +50,28 @@ impl<A: Copy> Transaction<A> {
         cancellation(error).map(|reasons| reasons.named(&self.names))
     }
 
+    /// The actions whose conditions failed, each with the item as it was when its condition
+    /// was checked: present when the action asked for it
+    /// (`ReturnValuesOnConditionCheckFailure::AllOld`) and the item existed. Empty for any
+    /// other failure.
+    pub(crate) fn failed_conditions(
+        &self,
+        error: &SdkError<TransactWriteItemsError>,
+    ) -> Vec<(A, Option<Item>)> {
+        let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+            error.as_service_error()
+        else {
+            return Vec::new();
+        };
+        cancelled
+            .cancellation_reasons()
+            .iter()
+            .zip(&self.names)
+            .filter(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"))
+            .map(|(reason, name)| (*name, reason.item().cloned()))
+            .collect()
+    }
+
     /// Each action's name and the partition key of the item it writes, in the order sent.
     #[cfg(test)]
     pub(crate) fn targets(&self) -> Vec<(A, String)> {

@@ -5,8 +5,8 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use secrecy::ExposeSecret;
 
 use super::attrs::{
-    CREATED_AT, EMAIL, ID, NAME, PASSWORD_HASH, PK, ROLES, SESSION_VERSION, SK, TYPE, UPDATED_AT,
-    USER_ID, VERSION, item_type,
+    CREATED_AT, EMAIL, GSI2, GSI2_PK, GSI2_SK, ID, NAME, PASSWORD_HASH, PK, ROLES, SESSION_VERSION,
+    SK, TYPE, UPDATED_AT, USER_ID, VERSION, item_type,
 };
 use super::errors::write_error;
 use super::item::{Item, ItemReader, n, s, string_list};
@@ -66,6 +66,68 @@ impl Store {
                 ItemReader::new(item, item_type::EMAIL_CLAIM).parsed(USER_ID, UserId::parse)
             })
             .transpose()
+    }
+
+    /// The user who holds this email's claim (any letter case), if any: the claim, then the
+    /// user, two strongly consistent reads by key.
+    pub async fn find_user_by_email(&self, email: &Email) -> Result<Option<UserRecord>, AppError> {
+        match self.find_user_id_by_email(email).await? {
+            Some(id) => self.find_user(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `limit` (at most 100) users, newest first, after the user `after` (exclusive),
+    /// and the id to continue after when more follow. The user directory (`gsi2`, keys only)
+    /// gives the page's ids (one Query); the users themselves come from one strongly consistent
+    /// BatchGetItem. The index is eventually consistent: a user who signed up a moment ago may
+    /// take a moment to be listed, and one deleted meanwhile is left out of the page.
+    pub async fn list_users(
+        &self,
+        limit: u32,
+        after: Option<&UserId>,
+    ) -> Result<(Vec<User>, Option<UserId>), AppError> {
+        let start = after.map(|user| {
+            let mut key = keys::user(user).to_attributes();
+            key.extend(keys::user_directory_entry(user).to_list_attributes());
+            key
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI2)
+            .key_condition_expression("#gpk = :directory")
+            .expression_attribute_names("#gpk", GSI2_PK)
+            .expression_attribute_values(":directory", s(keys::USER_DIRECTORY))
+            .scan_index_forward(false)
+            // One more than asked, to know whether another page follows.
+            .limit(limit as i32 + 1)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let mut ids = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| ItemReader::new(entry, item_type::USER).parsed(GSI2_SK, UserId::parse))
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = ids.len() > limit as usize;
+        ids.truncate(limit as usize);
+        let mut found = self
+            .read_items(
+                ids.iter()
+                    .map(|id| keys::user(id).to_attributes())
+                    .collect(),
+            )
+            .await?
+            .iter()
+            .map(|item| user_from_item(item).map(|record| (record.user.id, record.user)))
+            .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
+        let next = ids.last().copied().filter(|_| more);
+        let users = ids.iter().filter_map(|id| found.remove(id)).collect();
+        Ok((users, next))
     }
 
     /// Replaces a user's roles (admin bootstrap). `NOT_FOUND` if there is no such user.
@@ -313,10 +375,12 @@ fn release_claim(
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
+/// The whole user item, as every write of a user puts it: with its user directory entry
+/// (`gsi2`), so an update (a whole-item put) keeps the user listed.
 fn user_item(record: &UserRecord) -> Item {
     let user = &record.user;
     let key = keys::user(&user.id);
-    Item::from([
+    let mut item = Item::from([
         (PK.to_owned(), s(key.pk)),
         (SK.to_owned(), s(key.sk)),
         (TYPE.to_owned(), s(item_type::USER)),
@@ -335,7 +399,9 @@ fn user_item(record: &UserRecord) -> Item {
         (SESSION_VERSION.to_owned(), n(record.session_version)),
         (CREATED_AT.to_owned(), s(user.created_at.to_rfc3339())),
         (UPDATED_AT.to_owned(), s(user.updated_at.to_rfc3339())),
-    ])
+    ]);
+    item.extend(keys::user_directory_entry(&user.id).to_list_attributes());
+    item
 }
 
 fn email_claim_item(email: &Email, owner: &UserId) -> Item {
@@ -453,6 +519,38 @@ mod tests {
                 (DeleteAction::Session, keys::session(&family).pk),
             ]
         );
+    }
+
+    /// The item the transaction's first action (the user) puts.
+    fn user_put<A: Copy>(transaction: &Transaction<A>) -> Item {
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version_latest()
+                .build(),
+        );
+        let request = transaction.request(&client);
+        let actions = request.get_transact_items().as_ref().unwrap();
+        actions[0].put().expect("the user is put").item().clone()
+    }
+
+    #[test]
+    fn sign_up_and_every_update_put_the_user_in_the_directory() {
+        let ada = record("ada@example.com");
+        let mut next = ada.clone();
+        next.version += 1;
+        let update = UserUpdate {
+            current: ada.clone(),
+            next,
+        };
+        let entry = keys::user_directory_entry(&ada.user.id).to_list_attributes();
+        for put in [
+            user_put(&sign_up_transaction("t", &ada).unwrap()),
+            user_put(&update_transaction("t", &update).unwrap()),
+        ] {
+            for (name, value) in &entry {
+                assert_eq!(put.get(name), Some(value), "{name}");
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::TestApp;
 use crate::domain::ProductId;
+use crate::store::{attrs, keys};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -46,11 +47,24 @@ impl TestApp {
 
     /// What must hold whatever failed: every user has exactly one email claim and every claim
     /// its user; no stock below zero; every order's units were taken from stock
-    /// (`initial_stock - units ordered == stock`, for the products given); no idempotency record
-    /// without its order. Returns the violations, empty when all hold.
+    /// (`initial_stock - units ordered == stock`, for the products given); a product is in the
+    /// catalogue exactly while it is not archived; no idempotency record without its order.
+    /// Returns the violations, empty when all hold.
     pub async fn invariant_violations(
         &self,
         initial_stock: &HashMap<ProductId, u64>,
+    ) -> Vec<String> {
+        self.invariant_violations_with_restocks(initial_stock, &HashMap::new())
+            .await
+    }
+
+    /// The same, for products whose stock admins also moved: `restocked` is the sum of the
+    /// deltas that were applied (200s) to each, so `initial + restocked - units of placed
+    /// orders == stock`. Cancelled orders gave their units back and count for nothing.
+    pub async fn invariant_violations_with_restocks(
+        &self,
+        initial_stock: &HashMap<ProductId, u64>,
+        restocked: &HashMap<ProductId, i64>,
     ) -> Vec<String> {
         let items = self.all_items().await;
         let of_type =
@@ -80,7 +94,8 @@ impl TestApp {
 
         let mut ordered: HashMap<String, i64> = HashMap::new();
         let orders: Vec<&str> = of_type("order").map(|order| text(order, "id")).collect();
-        for order in of_type("order") {
+        let placed = of_type("order").filter(|order| text(order, "status") != "cancelled");
+        for order in placed {
             if let Some(AttributeValue::L(lines)) = order.get("items") {
                 for line in lines {
                     if let AttributeValue::M(line) = line {
@@ -98,13 +113,28 @@ impl TestApp {
                 Some(stock) if stock >= 0 => {}
                 other => violations.push(format!("product {id} has stock {other:?}")),
             }
-            if let Some(initial) = ProductId::parse(id).and_then(|id| initial_stock.get(&id)) {
+            let parsed = ProductId::parse(id);
+            if let Some(initial) = parsed.and_then(|id| initial_stock.get(&id)) {
                 let sold = ordered.get(id).copied().unwrap_or(0);
-                if Some(*initial as i64 - sold) != stock {
+                let added = parsed
+                    .and_then(|id| restocked.get(&id))
+                    .copied()
+                    .unwrap_or(0);
+                if Some(*initial as i64 + added - sold) != stock {
                     violations.push(format!(
-                        "product {id}: initial {initial} - ordered {sold} != stock {stock:?}"
+                        "product {id}: initial {initial} + restocked {added} - ordered {sold} \
+                         != stock {stock:?}"
                     ));
                 }
+            }
+            let archived = product.contains_key(attrs::ARCHIVED_AT);
+            let entry = (text(product, attrs::GSI2_PK), text(product, attrs::GSI2_SK));
+            let expected = parsed.map(|id| keys::catalogue_entry(&id));
+            let listed = expected.is_some_and(|key| entry == (key.pk.as_str(), key.sk.as_str()));
+            if archived == listed || (!listed && entry != ("", "")) {
+                violations.push(format!(
+                    "product {id}: archived {archived} but catalogue entry {entry:?}"
+                ));
             }
         }
 

@@ -204,14 +204,15 @@ impl TestApp {
         order
     }
 
-    /// The stock a product has now.
+    /// The stock a product has now, on sale or archived.
     pub async fn stock_of(&self, product: &crate::domain::ProductId) -> u64 {
         self.direct
             .store
-            .find_product(product)
+            .find_product_record(product)
             .await
             .unwrap()
             .expect("product exists")
+            .product
             .stock
             .get()
     }

@@ -1,0 +1,8 @@
+use shared::App;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let app = App::from_env().await?;
+    shared::http::run(|req| delete_product::handle(&app, req)).await
+}
