@@ -5,7 +5,7 @@ SHELL := bash
 # script and `cargo lambda`, which looks for `cargo-lambda` there.
 export PATH := $(CURDIR)/.local/venv/bin:$(PATH)
 
-.PHONY: help dev test check-template test-infra deploy logs destroy admin fuzz load bench tools venv lint fmt clean rotate-keys revoke-previous-key
+.PHONY: help dev test check-template test-infra deploy logs destroy admin backfill-lists fuzz load bench tools venv lint fmt clean rotate-keys revoke-previous-key
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -39,6 +39,9 @@ revoke-previous-key: venv ## Drop the keys before the last rotation: their token
 
 admin: tools ## Create or promote an admin: make admin EMAIL=… PASSWORD=… [NAME=…] [TABLE_NAME=… for AWS]
 	@infra/admin.sh
+
+backfill-lists: tools ## Once after upgrading a deployed table: list its existing users and products (TABLE_NAME=… for AWS)
+	@infra/backfill-lists.sh
 
 fuzz: tools ## Schemathesis against the running API from openapi.yaml (FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME)
 	@infra/fuzz.sh

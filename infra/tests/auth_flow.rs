@@ -115,7 +115,9 @@ async fn a_whole_session_logs_no_password_hash_or_token() {
         "POST /auth/logout",
     ] {
         assert!(
-            lines.iter().any(|line| line.get("route") == Some(&json!(route))),
+            lines
+                .iter()
+                .any(|line| line.get("route") == Some(&json!(route))),
             "no log line for {route}: logs were not captured"
         );
     }
@@ -142,7 +144,10 @@ async fn a_whole_session_logs_no_password_hash_or_token() {
         .collect();
     assert_eq!(closing.len(), 8, "one closing line per request");
     for line in closing {
-        assert!(line["status"].is_u64() && line["duration_ms"].is_f64(), "{line:?}");
+        assert!(
+            line["status"].is_u64() && line["duration_ms"].is_f64(),
+            "{line:?}"
+        );
     }
     let hash_tail = record
         .password_hash

@@ -1,6 +1,7 @@
-//! A bounded load run through `cargo lambda watch` on loopback: mixed sign-up, login, orders
-//! and reads from several clients for a fixed time (LOAD_SECONDS, default 60), then a report
-//! (throughput, p50/p99 per operation, errors) and the table's invariants. Run by `make load`;
+//! A bounded load run through `cargo lambda watch` on loopback: mixed sign-up, login, orders,
+//! cancels and reads from several clients, and an admin restocking the product they buy, for a
+//! fixed time (LOAD_SECONDS, default 60), then a report (throughput, p50/p99 per operation,
+//! errors) and the table's invariants (stock = initial + restocked - units of placed orders). Run by `make load`;
 //! ignored by `cargo test` (it takes a minute and measures nothing `make test` should gate).
 
 mod support;
@@ -71,7 +72,10 @@ async fn mixed_load_through_cargo_lambda_watch() {
     let seconds: u64 = env_var("LOAD_SECONDS", 60);
     let clients: usize = env_var("LOAD_CLIENTS", 8);
     let app = TestApp::spawn().await;
-    let product = app.product("Load tea", 100, 1_000_000).await;
+    // Room to restock: the admin adds units while clients buy them.
+    let product = app.product("Load tea", 100, 500_000).await;
+    let restocked = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    app.admin("load-admin@example.com").await;
 
     let dir = std::env::temp_dir().join(format!("load-{}", app.table));
     let watch = Watch::start(
@@ -100,6 +104,16 @@ async fn mixed_load_through_cargo_lambda_watch() {
         Some(json!({"email": "warm@example.com", "password": "warm up password"})),
     );
     let token = login.1["data"]["accessToken"].as_str().unwrap().to_owned();
+    let admin = call(
+        &agent,
+        "POST",
+        &format!("{base}/auth/login"),
+        None,
+        Some(
+            json!({"email": "load-admin@example.com", "password": shared::test_support::TEST_PASSWORD}),
+        ),
+    );
+    let admin_token = admin.1["data"]["accessToken"].as_str().unwrap().to_owned();
     call(
         &agent,
         "GET",
@@ -119,6 +133,39 @@ async fn mixed_load_through_cargo_lambda_watch() {
     let samples = Arc::new(Mutex::new(Samples::default()));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
+    // The admin: a restock of 5 units every 50 ms, each counted only when it was applied (200).
+    let restocker = {
+        let (agent, base, samples, restocked) = (
+            agent.clone(),
+            base.clone(),
+            samples.clone(),
+            restocked.clone(),
+        );
+        let (product, admin_token) = (product.id.to_string(), admin_token.clone());
+        std::thread::spawn(move || {
+            while Instant::now() < deadline {
+                let begun = Instant::now();
+                let (status, _) = call(
+                    &agent,
+                    "PATCH",
+                    &format!("{base}/products/{product}"),
+                    Some(&admin_token),
+                    Some(json!({"stockDelta": 5})),
+                );
+                let mut s = samples.lock().unwrap();
+                s.latencies
+                    .entry("restock")
+                    .or_default()
+                    .push(begun.elapsed());
+                *s.statuses.entry(("restock", status)).or_default() += 1;
+                drop(s);
+                if status == 200 {
+                    restocked.fetch_add(5, std::sync::atomic::Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
     let workers: Vec<_> = (0..clients)
         .map(|client| {
             let (agent, base, samples, product) = (agent.clone(), base.clone(), samples.clone(), product.id.to_string());
@@ -134,11 +181,13 @@ async fn mixed_load_through_cargo_lambda_watch() {
                 let (status, _) = call(&agent, "POST", &format!("{base}/users"), None, Some(json!({"name": "Client", "email": email, "password": password})));
                 record("sign-up", begun, status);
                 let mut token = String::new();
+                let mut last_order: Option<String> = None;
                 let mut n = 0u64;
                 while Instant::now() < deadline {
                     n += 1;
                     let begun = Instant::now();
-                    // Mix: 1 sign-up and 2 logins for every 7 order placements and reads.
+                    // Mix in every 10: 1 sign-up, 2 logins, 3 orders, 2 order lists, 1 cancel of the last
+                    // order (a product read when there is none), 1 product read.
                     match n % 10 {
                         0 => {
                             let body = json!({"name": "Extra", "email": format!("c{client}-{n}@example.com"), "password": password});
@@ -154,8 +203,15 @@ async fn mixed_load_through_cargo_lambda_watch() {
                         }
                         2 | 4 | 7 if !token.is_empty() => {
                             let body = json!({"items": [{"productId": product, "quantity": 1}]});
-                            let (status, _) = call(&agent, "POST", &format!("{base}/orders"), Some(&token), Some(body));
+                            let (status, body) = call(&agent, "POST", &format!("{base}/orders"), Some(&token), Some(body));
+                            last_order = body["data"]["id"].as_str().map(str::to_owned);
                             record("create-order", begun, status);
+                        }
+                        // One order in three is cancelled (its unit goes back to stock).
+                        9 if !token.is_empty() && last_order.is_some() => {
+                            let order = last_order.take().unwrap();
+                            let (status, _) = call(&agent, "POST", &format!("{base}/orders/{order}/cancel"), Some(&token), None);
+                            record("cancel-order", begun, status);
                         }
                         3 | 8 if !token.is_empty() => {
                             let (status, _) = call(&agent, "GET", &format!("{base}/orders?limit=10"), Some(&token), None);
@@ -173,6 +229,7 @@ async fn mixed_load_through_cargo_lambda_watch() {
     for worker in workers {
         worker.join().unwrap();
     }
+    restocker.join().unwrap();
     let elapsed = started.elapsed();
 
     let Samples {
@@ -224,7 +281,13 @@ async fn mixed_load_through_cargo_lambda_watch() {
         all_statuses
     );
     let violations = app
-        .invariant_violations(&HashMap::from([(product.id, 1_000_000)]))
+        .invariant_violations_with_restocks(
+            &HashMap::from([(product.id, 500_000)]),
+            &HashMap::from([(
+                product.id,
+                restocked.load(std::sync::atomic::Ordering::SeqCst),
+            )]),
+        )
         .await;
     assert!(violations.is_empty(), "{violations:#?}");
     let _ = std::fs::remove_dir_all(dir);

@@ -24,7 +24,10 @@ where
 /// Holds one document to the EMF specification; returns its metrics' names and values.
 fn check_emf(document: &Value) -> Vec<(String, Value)> {
     let aws = &document["_aws"];
-    assert!(aws["Timestamp"].is_u64(), "no Timestamp (epoch ms): {document}");
+    assert!(
+        aws["Timestamp"].is_u64(),
+        "no Timestamp (epoch ms): {document}"
+    );
     let directives = aws["CloudWatchMetrics"].as_array().expect("directives");
     assert!(!directives.is_empty());
     let mut metrics = Vec::new();
@@ -37,7 +40,10 @@ fn check_emf(document: &Value) -> Vec<(String, Value)> {
             assert!(set.contains(&json!("FunctionName")), "{document}");
             for dimension in set {
                 let name = dimension.as_str().expect("dimension names are strings");
-                assert!(document[name].is_string(), "dimension {name} has no string value");
+                assert!(
+                    document[name].is_string(),
+                    "dimension {name} has no string value"
+                );
             }
         }
         for metric in directive["Metrics"].as_array().expect("metrics") {
@@ -75,12 +81,21 @@ async fn a_session_emits_valid_emf_with_its_counts() {
         ApiEvent::new("POST /auth/login", "/auth/login")
             .json(&json!({"email": "ada@example.com", "password": password}))
     };
-    let wrong = call(login("not the password"), |req| login::handle(&app.app, req)).await;
+    let wrong = call(login("not the password"), |req| {
+        login::handle(&app.app, req)
+    })
+    .await;
     assert_eq!(wrong.status, 401);
     let logged_in = call(login(password), |req| login::handle(&app.app, req)).await;
     assert_eq!(logged_in.status, 200);
-    let access = logged_in.body["data"]["accessToken"].as_str().unwrap().to_owned();
-    let refresh = logged_in.body["data"]["refreshToken"].as_str().unwrap().to_owned();
+    let access = logged_in.body["data"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh = logged_in.body["data"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let tea = app.product("Tea", 450, 3).await;
     let order = |quantity: u64, key: &str| {
@@ -93,7 +108,10 @@ async fn a_session_emits_valid_emf_with_its_counts() {
     assert_eq!(placed.status, 201);
     let replayed = call(order(2, "first"), |req| create_order::handle(&app.app, req)).await;
     assert_eq!(replayed.status, 201);
-    let short = call(order(5, "second"), |req| create_order::handle(&app.app, req)).await;
+    let short = call(order(5, "second"), |req| {
+        create_order::handle(&app.app, req)
+    })
+    .await;
     assert_eq!(short.status, 409);
 
     let refresh_body = json!({"refreshToken": refresh});
@@ -137,7 +155,13 @@ async fn a_session_emits_valid_emf_with_its_counts() {
     .map(|(name, count)| (name.to_owned(), count))
     .collect();
     assert_eq!(counts, expected);
-    for operation in ["PutItem", "GetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem"] {
+    for operation in [
+        "PutItem",
+        "GetItem",
+        "BatchGetItem",
+        "TransactWriteItems",
+        "UpdateItem",
+    ] {
         assert!(
             latencies.get(operation).is_some_and(|n| *n > 0),
             "no DynamoDbLatency for {operation}: {latencies:?}"

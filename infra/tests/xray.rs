@@ -18,7 +18,9 @@ fn received(daemon: &UdpSocket) -> Vec<Value> {
     let mut buffer = [0u8; 65_536];
     while let Ok(n) = daemon.recv(&mut buffer) {
         let text = std::str::from_utf8(&buffer[..n]).expect("UTF-8");
-        let (header, document) = text.split_once('\n').expect("header line, then the document");
+        let (header, document) = text
+            .split_once('\n')
+            .expect("header line, then the document");
         assert_eq!(header, r#"{"format":"json","version":1}"#);
         documents.push(serde_json::from_str(document).expect("a JSON document"));
     }
@@ -68,5 +70,8 @@ async fn a_sampled_invocations_dynamodb_calls_are_subsegments_of_its_trace() {
         .await
         .into();
     assert_eq!(unsampled.status, 200);
-    assert!(received(&daemon).is_empty(), "an unsampled call sends nothing");
+    assert!(
+        received(&daemon).is_empty(),
+        "an unsampled call sends nothing"
+    );
 }
