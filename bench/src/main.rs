@@ -155,6 +155,14 @@ async fn measure_node_peer(
     template: &str,
 ) -> Vec<Measurement> {
     let node_dir = Path::new("bench/peers/node");
+    // The peer verifies access tokens with the current public key, as a JWK.
+    let key_set = app
+        .app
+        .tokens
+        .published_key_set()
+        .await
+        .expect("the key set is published");
+    let jwk = serde_json::to_value(&key_set).expect("a key set serialises")["keys"][0].to_string();
     let mut peers = Vec::new();
     for function in ["get-user", "create-user"] {
         if !settings.includes(function) {
@@ -172,7 +180,7 @@ async fn measure_node_peer(
             memory_mb: memory_mb(template, function),
             cold_events: events(app, world, function, cold, "node-cold").await,
             warm_events: events(app, world, function, warm_count + 1, "node-warm").await,
-            env: vec![],
+            env: vec![("ACCESS_TOKEN_PUBLIC_JWK".into(), jwk.clone())],
         };
         peers.push(measure_reporting_failures(&subject, app, &subject.name));
     }

@@ -77,6 +77,9 @@ pub fn lambda_env(
             &subject.memory_mb.to_string(),
         ),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        // Set by the Lambda service: the functions write JSON logs and EMF metrics, as there,
+        // not the readable local forms.
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023"),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
         (
             "AWS_LAMBDA_LOG_GROUP_NAME",
