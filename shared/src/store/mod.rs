@@ -13,6 +13,7 @@ mod errors;
 mod health;
 mod item;
 pub mod keys;
+mod lists;
 mod login_failures;
 mod orders;
 mod products;

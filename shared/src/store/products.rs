@@ -12,8 +12,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 
 use super::Store;
 use super::attrs::{
-    ARCHIVED_AT, CREATED_AT, GSI2, GSI2_PK, GSI2_SK, ID, NAME, PK, PRICE_CENTS, STOCK, TYPE,
-    UPDATED_AT, VERSION, item_type,
+    ARCHIVED_AT, CREATED_AT, GSI2_PK, GSI2_SK, ID, NAME, PK, PRICE_CENTS, STOCK, TYPE, UPDATED_AT,
+    VERSION, item_type,
 };
 use super::errors::{sdk_error, write_error};
 use super::item::{Item, ItemReader, n, s};
@@ -95,36 +95,19 @@ impl Store {
         limit: u32,
         after: Option<&ProductId>,
     ) -> Result<CataloguePage, AppError> {
-        let start = after.map(|id| {
-            let mut key = keys::product(id).to_attributes();
-            key.extend(keys::catalogue_entry(id).to_list_attributes());
-            key
+        let after = after.map(|id| super::lists::After {
+            key: keys::product(id),
+            entry: keys::catalogue_entry(id),
         });
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI2)
-            .key_condition_expression("#list = :catalogue")
-            .expression_attribute_names("#list", GSI2_PK)
-            .expression_attribute_values(":catalogue", s(keys::CATALOGUE))
-            .scan_index_forward(false)
-            // One more than asked, to know whether another page follows.
-            .limit(limit as i32 + 1)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let mut ids = output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|entry| {
-                ItemReader::new(entry, item_type::PRODUCT).parsed(GSI2_SK, ProductId::parse)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let more = ids.len() > limit as usize;
-        ids.truncate(limit as usize);
+        let (ids, more) = self
+            .list_page(
+                keys::CATALOGUE,
+                after,
+                limit,
+                item_type::PRODUCT,
+                ProductId::parse,
+            )
+            .await?;
         let mut found = self.find_products(&ids).await?;
         Ok(CataloguePage {
             products: ids.iter().filter_map(|id| found.remove(id)).collect(),

@@ -5,8 +5,8 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use secrecy::ExposeSecret;
 
 use super::attrs::{
-    CREATED_AT, EMAIL, GSI2, GSI2_PK, GSI2_SK, ID, NAME, PASSWORD_HASH, PK, ROLES, SESSION_VERSION,
-    SK, TYPE, UPDATED_AT, USER_ID, VERSION, item_type,
+    CREATED_AT, EMAIL, ID, NAME, PASSWORD_HASH, PK, ROLES, SESSION_VERSION, SK, TYPE, UPDATED_AT,
+    USER_ID, VERSION, item_type,
 };
 use super::errors::write_error;
 use super::item::{Item, ItemReader, n, s, string_list};
@@ -87,34 +87,19 @@ impl Store {
         limit: u32,
         after: Option<&UserId>,
     ) -> Result<(Vec<User>, Option<UserId>), AppError> {
-        let start = after.map(|user| {
-            let mut key = keys::user(user).to_attributes();
-            key.extend(keys::user_directory_entry(user).to_list_attributes());
-            key
+        let after = after.map(|user| super::lists::After {
+            key: keys::user(user),
+            entry: keys::user_directory_entry(user),
         });
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI2)
-            .key_condition_expression("#gpk = :directory")
-            .expression_attribute_names("#gpk", GSI2_PK)
-            .expression_attribute_values(":directory", s(keys::USER_DIRECTORY))
-            .scan_index_forward(false)
-            // One more than asked, to know whether another page follows.
-            .limit(limit as i32 + 1)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let mut ids = output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|entry| ItemReader::new(entry, item_type::USER).parsed(GSI2_SK, UserId::parse))
-            .collect::<Result<Vec<_>, _>>()?;
-        let more = ids.len() > limit as usize;
-        ids.truncate(limit as usize);
+        let (ids, more) = self
+            .list_page(
+                keys::USER_DIRECTORY,
+                after,
+                limit,
+                item_type::USER,
+                UserId::parse,
+            )
+            .await?;
         let mut found = self
             .read_items(
                 ids.iter()
