@@ -11,12 +11,7 @@ use shared::{App, AppError};
 pub async fn handle(app: &App, req: Request) -> Result<ApiResponse, AppError> {
     let caller = Caller::from_request(&req, &app.tokens).await?;
     let id = OrderId::parse(path_param(&req, "id")?).ok_or(AppError::NotFound)?;
-    let order = app
-        .store
-        .find_order(&id)
-        .await?
-        .filter(|order| order.user_id == caller.id || caller.is_admin())
-        .ok_or(AppError::NotFound)?;
+    let order = caller.order_to_act_on(app.store.find_order(&id).await?)?;
     let cancelled = app.store.cancel_order(&order, Timestamp::now()).await?;
     let etag = ETag::of_version(cancelled.version);
     Ok(ApiResponse::ok(&cancelled).with_etag(etag))

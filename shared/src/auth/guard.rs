@@ -1,7 +1,7 @@
 use lambda_http::{Request, http::header::AUTHORIZATION};
 
 use crate::auth::TokenKeys;
-use crate::domain::{Role, UserId};
+use crate::domain::{Order, Role, UserId};
 use crate::error::AppError;
 
 /// The authenticated caller of a protected route, from a verified access token. Roles come from
@@ -51,6 +51,14 @@ impl Caller {
             None if self.is_admin() => Err(AppError::NotFound),
             None => Err(AppError::Forbidden),
         }
+    }
+
+    /// The rule of `/orders/{id}`: the order read, if the caller owns it or is an admin;
+    /// `NOT_FOUND` otherwise, as for an order that does not exist, so ids cannot be probed.
+    pub fn order_to_act_on(&self, order: Option<Order>) -> Result<Order, AppError> {
+        order
+            .filter(|order| order.user_id == self.id || self.is_admin())
+            .ok_or(AppError::NotFound)
     }
 
     /// The rule of admin-only routes.
