@@ -130,6 +130,47 @@ async fn sign_up_then_read_yourself_over_real_http() {
         (409, Some("EMAIL_TAKEN"))
     );
 
+    // Concurrent sign-ups run side by side in instances of their own, as in Lambda, instead of
+    // queueing behind the one warm instance: more than one instance starts cold.
+    let signups: Vec<_> = (0..6)
+        .map(|i| {
+            let (http, url) = (http.clone(), watch.url("/users"));
+            std::thread::spawn(move || {
+                let body = json!({"name": "Racer", "email": format!("racer{i}@example.com"), "password": "COBOL forever"});
+                send(http.post(url), Some(&body)).status
+            })
+        })
+        .collect();
+    for signup in signups {
+        assert_eq!(signup.join().unwrap(), 201);
+    }
+    let log = std::fs::read_to_string(dir.join("watch.log")).unwrap()
+        + &std::fs::read_to_string(dir.join("watch.err")).unwrap();
+    let cold_starts = without_colours(&log)
+        .lines()
+        .filter(|line| line.contains("route=POST /users") && line.contains("cold_start=true"))
+        .count();
+    assert!(
+        cold_starts > 1,
+        "create-user started {cold_starts} instance(s) for 7 sign-ups, 6 of them at once: \
+         is [workspace.metadata.lambda.watch] concurrency set? (log: {})",
+        dir.display()
+    );
+
     drop(watch);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `text` without the ANSI colour codes the functions' text logs carry.
+fn without_colours(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            chars.by_ref().find(|&c| c == 'm');
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }
