@@ -4,18 +4,25 @@
 //! `DYNAMODB_ENDPOINT` must point at a running DynamoDB Local and `SECRETS_MANAGER_ENDPOINT` at
 //! a moto server; `make test` starts both.
 
+mod capacity;
 mod event;
 mod faults;
 mod iam;
 mod invariants;
 mod logs;
 mod relay;
+mod throttle;
+mod wire;
 
+pub use capacity::{CapacityMeter, Consumption, Mark, MeteredCall};
 pub use event::{ApiEvent, TestResponse};
 pub use faults::{Fault, FaultProxy};
 pub use iam::{Grant, IamRecorder, grants_of};
 pub use logs::CapturedLogs;
-pub use relay::{Relay, RelayedRequest};
+pub use relay::{Relay, RelayHooks, RelayedRequest, RelayedResponse};
+pub use throttle::{Refusal, Throttle, Times};
+
+use std::sync::Arc;
 
 use crate::auth::{KeyHome, KeySet};
 use crate::config::Config;
@@ -39,7 +46,8 @@ pub struct SessionTokens {
 /// each other's data and run in parallel.
 pub struct TestApp {
     /// The app to give the handler under test: its DynamoDB calls pass through a relay that
-    /// records the IAM they need (`iam.rs`).
+    /// records the IAM they need (`iam.rs`), meters their capacity (`capacity`) and refuses
+    /// what a test throttles (`throttle`).
     pub app: App,
     /// The same app straight to DynamoDB Local, for the test's own set-up and inspection,
     /// which are not the handler's calls and must not count as such.
@@ -49,6 +57,10 @@ pub struct TestApp {
     pub keys: KeySet,
     /// Where this test's keys live, to rotate or revoke them as the `keys` tool does.
     pub key_home: KeyHome,
+    /// What the handler's calls consumed (DynamoDB's `ConsumedCapacity`).
+    pub capacity: CapacityMeter,
+    /// DynamoDB's throttling answers, given to the handler's calls a test chooses.
+    pub throttle: Arc<Throttle>,
     relay: Relay,
 }
 
@@ -74,15 +86,14 @@ impl TestApp {
         };
         let keys = key_home.init().await.expect("test keys are written");
         let direct = App::build(signing_config(&table, &endpoint, &key_home)).await;
-        let recorder = IamRecorder::from_env();
-        let relay = Relay::start(&endpoint, move |request| {
-            // Parsed even when not recording, so a call the recorder cannot read fails every run.
-            let grants = grants_of(request);
-            if let Some(recorder) = &recorder {
-                recorder.record(&grants);
-            }
-        })
-        .await;
+        let capacity = CapacityMeter::default();
+        let throttle = Arc::new(Throttle::default());
+        let wire = wire::HandlerWire {
+            recorder: IamRecorder::from_env(),
+            meter: capacity.clone(),
+            throttle: throttle.clone(),
+        };
+        let relay = Relay::start_with(&endpoint, wire).await;
         let app = App::build(signing_config(&table, relay.endpoint(), &key_home)).await;
         Self {
             app,
@@ -90,6 +101,8 @@ impl TestApp {
             table,
             keys,
             key_home,
+            capacity,
+            throttle,
             relay,
         }
     }
