@@ -19,8 +19,10 @@ packages=()
 for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
 packages+=(-p floor)
 
-say "release build of every function and the floor (native $(uname -m), one cargo invocation)"
-nice -n 10 cargo build --release "${packages[@]}"
+# The bare SDK client loop (the warm-CPU budget's SDK cost per call) is built beside them, at
+# the same features, but has no zip: it is never deployed.
+say "release build of every function, the floor and the SDK loop (native $(uname -m), one cargo invocation)"
+nice -n 10 cargo build --release "${packages[@]}" -p sdk-loop
 
 # The harness is a separate invocation on purpose: it depends on shared's test-support, and in
 # one invocation cargo would unify that feature into the functions being measured. It is not

@@ -1,7 +1,9 @@
 //! Timing one program under the Runtime API emulator: its cold starts (each a new process,
-//! reaching DynamoDB Local and the secret store through timing relays), then a warm loop on one process with its
-//! CPU time and peak memory.
+//! reaching DynamoDB Local and the secret store through timing relays, then answering a second,
+//! untimed request whose DynamoDB calls the relay counts), then a warm loop on one process with
+//! its CPU time and peak memory.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
@@ -21,20 +23,30 @@ pub struct Subject {
     pub args: Vec<String>,
     pub memory_mb: u32,
     pub cold_events: Vec<String>,
+    /// A second request for each cold start's process, after its timed first: what a warm call
+    /// makes of DynamoDB is counted on it (none sent when empty).
+    pub counted_events: Vec<String>,
     pub warm_events: Vec<String>,
     /// Variables added to Lambda's environment (e.g. `METRICS_ENABLED=false`).
     pub env: Vec<(String, String)>,
 }
 
 impl Subject {
-    /// The function this subject runs (its name without a variant's suffix).
+    /// The function this subject runs (its name without a variant's suffix or the peer's
+    /// `node ` prefix).
     pub fn function(&self) -> &str {
-        self.name.split(' ').next().unwrap_or(&self.name)
+        let name = self.name.strip_prefix(NODE_PREFIX).unwrap_or(&self.name);
+        name.split(' ').next().unwrap_or(name)
     }
 }
 
 /// The suffix of a subject run with its metrics off.
 pub const METRICS_OFF: &str = "(metrics off)";
+/// The prefix of the Node.js peer's subjects.
+pub const NODE_PREFIX: &str = "node ";
+
+/// DynamoDB calls by operation (`GetItem` → 1, …).
+pub type Calls = BTreeMap<String, usize>;
 
 /// What was measured of one subject.
 #[derive(Debug, Default, Clone)]
@@ -53,6 +65,11 @@ pub struct Measurement {
     pub first_request_calls: usize,
     /// How many secret store calls a cold start made (the most seen): the signers' key reads.
     pub secret_store_calls: usize,
+    /// The DynamoDB calls of a process's second request, by operation, as the relay counted
+    /// them: what a warm call makes (the count most of the second requests made).
+    pub warm_calls: Calls,
+    /// Every HTTP status the subject answered with, cold and warm.
+    pub statuses: BTreeSet<u16>,
     /// event handed over → response posted, one per warm invocation.
     pub warm: Vec<Duration>,
     /// CPU time of the warm process (all threads) over the warm loop, divided by its invocations.
@@ -108,8 +125,9 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
 fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) {
     let relay = Relay::start(database::address());
     let secret_store = Relay::start(database::address_of(&secret_store_endpoint()));
+    let mut counted = Vec::new();
     wait_for_quiet_machine();
-    for event in &subject.cold_events {
+    for (start, event) in subject.cold_events.iter().enumerate() {
         let (emulator, env) = prepare(subject, table, &relay.endpoint, &secret_store.endpoint);
         relay.take();
         secret_store.take();
@@ -133,7 +151,16 @@ fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Mea
                             .push(waited(&[&calls[..], &reads[..]].concat()));
                         m.first_request_calls = m.first_request_calls.max(calls.len());
                         m.secret_store_calls = m.secret_store_calls.max(reads.len());
-                        check_status(&mut m.failures, "cold", &body);
+                        check_status(m, "cold", &body);
+                        if let Some(second) = subject.counted_events.get(start) {
+                            match second_request(emulator, &mut running, ids, second, &relay) {
+                                Ok((calls, body)) => {
+                                    counted.push(calls);
+                                    check_status(m, "second", &body);
+                                }
+                                Err(error) => m.failures.push(format!("second request: {error}")),
+                            }
+                        }
                     }
                     Err(error) => m.failures.push(format!("cold: {error} {}", running.tail())),
                 }
@@ -142,6 +169,45 @@ fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Mea
         }
         running.stop();
     }
+    m.warm_calls = most_often(counted);
+}
+
+/// A process's second request, untimed: its DynamoDB calls by operation, and its answer.
+fn second_request(
+    emulator: &Emulator,
+    running: &mut Running,
+    ids: &mut RequestIds,
+    event: &str,
+    relay: &Relay,
+) -> Result<(Calls, Vec<u8>), String> {
+    let (_, reply) = wait_next(emulator, running)?;
+    relay.take();
+    let request_id = ids.next("second");
+    let _ = reply.send(Invocation {
+        request_id: request_id.clone(),
+        event: event.to_owned(),
+    });
+    let (_, body) = wait_response(emulator, &request_id)?;
+    Ok((count_by_operation(&relay.take()), body))
+}
+
+fn count_by_operation(exchanges: &[crate::relay::Exchange]) -> Calls {
+    let mut calls = Calls::new();
+    for exchange in exchanges {
+        let operation = exchange.operation.as_deref().unwrap_or("unknown");
+        *calls.entry(operation.to_owned()).or_default() += 1;
+    }
+    calls
+}
+
+/// The count most of the requests made (the first of equals); none for no requests.
+fn most_often(counts: Vec<Calls>) -> Calls {
+    let times = |c: &Calls| counts.iter().filter(|other| *other == c).count();
+    counts
+        .iter()
+        .max_by(|a, b| times(a).cmp(&times(b)).then(std::cmp::Ordering::Greater))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// One process, straight to DynamoDB Local: the first event warms it up, the rest are timed,
@@ -169,7 +235,7 @@ fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measu
                 event: first.clone(),
             });
             let (_, body) = wait_response(emulator, &request_id)?;
-            check_status(&mut m.failures, "warm-up", &body);
+            check_status(m, "warm-up", &body);
             cpu_before = Some(cpu_time(pid));
             ticks_before = user_and_kernel_ticks(pid);
             for event in events {
@@ -183,7 +249,7 @@ fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measu
                 let (at, body) = wait_response(emulator, &request_id)?;
                 m.warm.push(at - sent);
                 count += 1;
-                check_status(&mut m.failures, "warm", &body);
+                check_status(m, "warm", &body);
             }
             Ok(())
         })();
@@ -269,12 +335,63 @@ fn status_of(body: &[u8]) -> u16 {
         .map_or(200, |s| s as u16)
 }
 
-fn check_status(failures: &mut Vec<String>, phase: &str, body: &[u8]) {
+/// Keeps the status, and an example of an answer that is not a success as a failure.
+fn check_status(m: &mut Measurement, phase: &str, body: &[u8]) {
     let status = status_of(body);
+    m.statuses.insert(status);
     // A few examples are enough to diagnose; a broken run must not print a thousand.
-    if !(200..300).contains(&status) && failures.len() < 5 {
+    if !(200..300).contains(&status) && m.failures.len() < 5 {
         let text = String::from_utf8_lossy(body);
         let short: String = text.chars().take(300).collect();
-        failures.push(format!("{phase}: status {status}: {short}"));
+        m.failures
+            .push(format!("{phase}: status {status}: {short}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(pairs: &[(&str, usize)]) -> Calls {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    }
+
+    #[test]
+    fn a_warm_call_is_counted_as_most_second_requests_made_it() {
+        let usual = calls(&[("BatchGetItem", 1), ("TransactWriteItems", 1)]);
+        let retried = calls(&[("BatchGetItem", 1), ("TransactWriteItems", 2)]);
+        assert_eq!(
+            most_often(vec![retried.clone(), usual.clone(), usual.clone()]),
+            usual
+        );
+        assert_eq!(most_often(vec![retried.clone(), usual]), retried);
+        assert_eq!(most_often(Vec::new()), Calls::new());
+    }
+
+    #[test]
+    fn the_peer_runs_the_function_its_name_says() {
+        let subject = |name: &str| Subject {
+            name: name.to_owned(),
+            program: PathBuf::new(),
+            args: vec![],
+            memory_mb: 128,
+            cold_events: vec![],
+            counted_events: vec![],
+            warm_events: vec![],
+            env: vec![],
+        };
+        assert_eq!(subject("node login").function(), "login");
+        assert_eq!(subject("get-user (metrics off)").function(), "get-user");
+        assert_eq!(subject("floor").function(), "floor");
+    }
+
+    #[test]
+    fn every_status_is_kept_and_failures_are_reported() {
+        let mut m = Measurement::default();
+        check_status(&mut m, "warm", br#"{"statusCode":201,"body":"{}"}"#);
+        check_status(&mut m, "warm", br#"{"statusCode":409,"body":"{}"}"#);
+        assert_eq!(m.statuses, BTreeSet::from([201, 409]));
+        assert_eq!(m.failures.len(), 1);
+        assert!(m.failures[0].contains("status 409"));
     }
 }

@@ -26,6 +26,7 @@ pub async fn run(app: &TestApp, world: &World, profiles: &str, cold: usize, warm
             args: vec![],
             memory_mb: 128,
             cold_events: events(app, world, "get-user", cold, "profile").await,
+            counted_events: Vec::new(),
             warm_events: events(app, world, "get-user", warm + 1, "profile").await,
             env: vec![],
         };

@@ -11,7 +11,8 @@
 //!
 //! HTTP/1.1 without pipelining (the SDK's hyper client never pipelines), so a request starts
 //! whenever the client sends while no exchange is open, and ends with its response, framed by
-//! `Content-Length` (what DynamoDB Local sends) or chunked.
+//! `Content-Length` (what DynamoDB Local sends) or chunked. Each exchange also keeps the
+//! operation its request named (`X-Amz-Target`), so a request's calls can be counted by kind.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -25,33 +26,39 @@ pub struct Relay {
 }
 
 /// One request and its response: from the request's first byte to the response's last.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Exchange {
     pub start: Instant,
     pub end: Instant,
+    /// The operation the request named (`GetItem`, `TransactWriteItems`, `GetSecretValue`…),
+    /// when its head said.
+    pub operation: Option<String>,
+}
+
+/// The request being answered: when its first byte came, and its head as far as read.
+struct OpenRequest {
+    start: Instant,
+    head: Vec<u8>,
 }
 
 /// The time during which at least one of `exchanges` was open: calls made side by side (the
 /// secret store's read beside DynamoDB's) count once.
 pub fn waited(exchanges: &[Exchange]) -> Duration {
-    let mut sorted = exchanges.to_vec();
-    sorted.sort_by_key(|e| e.start);
+    let mut spans: Vec<(Instant, Instant)> = exchanges.iter().map(|e| (e.start, e.end)).collect();
+    spans.sort();
     let mut total = Duration::ZERO;
-    let mut open: Option<Exchange> = None;
-    for e in sorted {
+    let mut open: Option<(Instant, Instant)> = None;
+    for (start, end) in spans {
         open = match open {
-            Some(o) if e.start <= o.end => Some(Exchange {
-                start: o.start,
-                end: o.end.max(e.end),
-            }),
-            Some(o) => {
-                total += o.end - o.start;
-                Some(e)
+            Some((o_start, o_end)) if start <= o_end => Some((o_start, o_end.max(end))),
+            Some((o_start, o_end)) => {
+                total += o_end - o_start;
+                Some((start, end))
             }
-            None => Some(e),
+            None => Some((start, end)),
         };
     }
-    total + open.map_or(Duration::ZERO, |o| o.end - o.start)
+    total + open.map_or(Duration::ZERO, |(start, end)| end - start)
 }
 
 impl Relay {
@@ -91,33 +98,54 @@ impl Relay {
 }
 
 fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Vec<Exchange>>>) {
-    let open: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+    let open: Arc<Mutex<Option<OpenRequest>>> = Arc::new(Mutex::new(None));
     let (client_in, server_out) = (
         client.try_clone().expect("a socket clones"),
         server.try_clone().expect("a socket clones"),
     );
     let requests = open.clone();
     std::thread::spawn(move || {
-        copy(client_in, server_out, |_| {
-            requests
-                .lock()
-                .expect("open lock")
-                .get_or_insert_with(Instant::now);
+        copy(client_in, server_out, |bytes| {
+            let mut open = requests.lock().expect("open lock");
+            let request = open.get_or_insert_with(|| OpenRequest {
+                start: Instant::now(),
+                head: Vec::new(),
+            });
+            // Only the head is kept: the operation is named there.
+            if find(&request.head, b"\r\n\r\n").is_none() {
+                request.head.extend_from_slice(bytes);
+            }
         })
     });
     std::thread::spawn(move || {
         let mut response = ResponseFramer::default();
         copy(server, client, |bytes| {
             if response.feed(bytes)
-                && let Some(started) = open.lock().expect("open lock").take()
+                && let Some(request) = open.lock().expect("open lock").take()
             {
                 recorded.lock().expect("exchanges lock").push(Exchange {
-                    start: started,
+                    start: request.start,
                     end: Instant::now(),
+                    operation: operation_of(&request.head),
                 });
             }
         })
     });
+}
+
+/// The operation an AWS JSON-protocol request names: `X-Amz-Target: DynamoDB_20120810.GetItem`
+/// gives `GetItem`.
+fn operation_of(head: &[u8]) -> Option<String> {
+    let end = find(head, b"\r\n\r\n").unwrap_or(head.len());
+    String::from_utf8_lossy(&head[..end])
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case("x-amz-target")
+                .then(|| value.trim().rsplit('.').next().unwrap_or("").to_owned())
+                .filter(|operation| !operation.is_empty())
+        })
 }
 
 /// Copies `from` to `to`, telling `seen` about every chunk before forwarding it.
@@ -282,12 +310,60 @@ mod tests {
     }
 
     #[test]
+    fn each_exchange_names_the_operation_its_request_named() {
+        let head = b"POST / HTTP/1.1\r\nhost: x\r\nX-Amz-Target: DynamoDB_20120810.TransactWriteItems\r\ncontent-length: 2\r\n\r\n{}";
+        assert_eq!(operation_of(head).as_deref(), Some("TransactWriteItems"));
+        let secret = b"POST / HTTP/1.1\r\nx-amz-target: secretsmanager.GetSecretValue\r\n\r\n";
+        assert_eq!(operation_of(secret).as_deref(), Some("GetSecretValue"));
+        // A target in the body is not the request's.
+        assert_eq!(
+            operation_of(b"POST / HTTP/1.1\r\n\r\nx-amz-target: a.B"),
+            None
+        );
+
+        // Through the relay, with the head split over two writes.
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = upstream.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut socket, _) = upstream.accept().unwrap();
+            let mut seen = Vec::new();
+            while find(&seen, b"{}").is_none() {
+                let mut buffer = [0u8; 256];
+                let n = socket.read(&mut buffer).unwrap();
+                seen.extend_from_slice(&buffer[..n]);
+            }
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                .unwrap();
+        });
+        let relay = Relay::start(address);
+        let mut client = TcpStream::connect(relay.endpoint.trim_start_matches("http://")).unwrap();
+        let (first, rest) = head.split_at(30);
+        client.write_all(first).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        client.write_all(rest).unwrap();
+        let mut answer = [0u8; 64];
+        let _ = client.read(&mut answer).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut exchanges = Vec::new();
+        while exchanges.is_empty() && Instant::now() < deadline {
+            exchanges.extend(relay.take());
+        }
+        assert_eq!(exchanges.len(), 1);
+        assert_eq!(
+            exchanges[0].operation.as_deref(),
+            Some("TransactWriteItems")
+        );
+    }
+
+    #[test]
     fn calls_side_by_side_are_waited_for_once() {
         let t = Instant::now();
         let at = |ms: u64| t + Duration::from_millis(ms);
         let exchange = |start, end| Exchange {
             start: at(start),
             end: at(end),
+            operation: None,
         };
         // 0-10 and 5-12 overlap (12 ms), 20-25 stands alone (5 ms), 21-22 lies inside it.
         let exchanges = [

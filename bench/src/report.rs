@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use crate::database::DatabaseLatency;
 use crate::measure::Measurement;
+use crate::sdk::SdkCost;
+
+pub use node::NODE_ROUTES;
 
 /// Everything one run measured.
 pub struct Run<'a> {
@@ -24,6 +27,8 @@ pub struct Run<'a> {
     pub argon2: &'a [Duration],
     /// A new process's first hash (its working memory faulted in by it).
     pub argon2_first: &'a [Duration],
+    /// The SDK's own CPU per DynamoDB call (bench/sdk-loop).
+    pub sdk: &'a SdkCost,
     pub zips: Option<&'a BTreeMap<String, u64>>,
     pub bin_dir: &'a Path,
     pub cold: usize,
@@ -52,6 +57,7 @@ pub fn write(run: &Run) -> Outcome {
     let verdicts = budgets::judge(run);
     let _ = std::fs::write("BENCHMARKS.md", document::render(run, &table, &verdicts));
     let _ = std::fs::write("bench/cold-start.svg", chart::chart(run.results, run.peers));
+    cost::update_capacity(Path::new(cost::CAPACITY_DOC), run.results);
     Outcome {
         summary: table,
         missed: verdicts.missed,

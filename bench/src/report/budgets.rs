@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use super::{Run, node};
 use crate::functions::{HASHES_SOMETIMES, HASHING};
-use crate::measure::Measurement;
-use crate::stats::{median, mib, ms};
+use crate::measure::{Calls, Measurement};
+use crate::sdk::SdkCost;
+use crate::stats::{median, mib, ms, p50};
 
 /// Init may take at most this many times the floor's.
 const INIT_TIMES_FLOOR: u32 = 2;
@@ -16,10 +17,16 @@ const COLD_ALLOWANCE: Duration = Duration::from_millis(5);
 const RSS_MIB: u64 = 32;
 /// argon2id's working memory comes on top for the functions that can hash.
 const RSS_MIB_HASHING: u64 = 64;
-const WARM_CPU: Duration = Duration::from_micros(200);
+/// What a warm call may spend beyond the floor's, the SDK's own CPU for the DynamoDB calls it
+/// makes, and (for the hashers) one argon2id hash: our code's part.
+const WARM_CPU_ALLOWANCE: Duration = Duration::from_micros(100);
 const ZIP_BYTES: u64 = 3_500_000;
 /// get-user's cold start against the Node.js peer's.
 const NODE_COLD_RATIO: f64 = 10.0;
+/// get-user's CPU per warm call against the Node.js peer's.
+const NODE_CPU_RATIO: f64 = 5.0;
+/// The routes a user waits on at sign-in: at least as cheap as the peer's, warm and cold.
+const AT_MOST_THE_PEERS: [&str; 2] = ["create-user", "login"];
 /// What logs, metrics and traces may add to init, and to a warm get-user's CPU, over the same
 /// build with its metrics off.
 const OBSERVABILITY_INIT: Duration = Duration::from_micros(300);
@@ -73,6 +80,7 @@ pub fn judge(run: &Run) -> Verdicts {
     }
     let floor = run.floor();
     let first_hash = median(run.argon2_first);
+    let warm_hash = median(run.argon2);
     for m in run.results {
         verdicts.failures(m);
         if m.name == "floor" {
@@ -87,15 +95,24 @@ pub fn judge(run: &Run) -> Verdicts {
         }
         verdicts.add(cold(m, floor, first_hash));
         verdicts.add(rss(m));
-        if let Some(verdict) = warm_cpu(m) {
-            verdicts.add(verdict);
-        }
+        verdicts.add(warm_cpu(m, floor, run.sdk, warm_hash));
         if let Some(verdict) = zip(m, run) {
             verdicts.add(verdict);
         }
     }
-    if let Some((ours, theirs)) = node::pair(run, "get-user") {
-        verdicts.add(faster_than_node(ours, theirs));
+    for route in node::NODE_ROUTES {
+        let Some((ours, theirs)) = node::pair(run, route) else {
+            continue;
+        };
+        verdicts.add(same_answer_and_calls(ours, theirs));
+        if route == "get-user" {
+            verdicts.add(faster_than_node(ours, theirs));
+            verdicts.add(less_cpu_than_node(ours, theirs));
+        }
+        if AT_MOST_THE_PEERS.contains(&route) {
+            verdicts.add(cpu_at_most_the_peers(ours, theirs));
+            verdicts.add(cold_at_most_the_peers(ours, theirs));
+        }
     }
     verdicts
 }
@@ -230,17 +247,50 @@ fn rss(m: &Measurement) -> Verdict {
     }
 }
 
-/// Not for the hashers, whose every call is one argon2id hash.
-fn warm_cpu(m: &Measurement) -> Option<Verdict> {
-    (!HASHING.contains(&m.name.as_str())).then(|| Verdict {
-        met: m.cpu_per_warm <= WARM_CPU,
+/// A warm call's CPU may be the floor's, the SDK's own for each DynamoDB call the call makes
+/// (counted by the relay, each at its operation's CPU from the bare client loop, both in this
+/// run), one argon2id hash for the hashers (a warm process's, as `hashing::hash_times` times
+/// it), and 100 µs of ours.
+fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Duration) -> Verdict {
+    let hashing = if HASHING.contains(&m.name.as_str()) {
+        warm_hash
+    } else {
+        Duration::ZERO
+    };
+    let budget = floor.cpu_per_warm + sdk.of_calls(&m.warm_calls) + hashing + WARM_CPU_ALLOWANCE;
+    let micros = |d: Duration| d.as_micros();
+    Verdict {
+        met: m.cpu_per_warm <= budget,
         what: format!(
-            "{}: warm CPU {} µs a call ≤ {} µs",
+            "{}: warm CPU {} µs a call ≤ floor {} + the SDK's {} µs for {}{} + {} µs = {} µs",
             m.name,
-            m.cpu_per_warm.as_micros(),
-            WARM_CPU.as_micros()
+            micros(m.cpu_per_warm),
+            micros(floor.cpu_per_warm),
+            micros(sdk.of_calls(&m.warm_calls)),
+            calls_said(&m.warm_calls, sdk),
+            if hashing.is_zero() {
+                String::new()
+            } else {
+                format!(" + one argon2id hash {} µs", micros(hashing))
+            },
+            micros(WARM_CPU_ALLOWANCE),
+            micros(budget)
         ),
-    })
+    }
+}
+
+/// "BatchGetItem 1 × 240 µs, GetItem 1 × 230 µs", or that there was none.
+fn calls_said(calls: &Calls, sdk: &SdkCost) -> String {
+    if calls.is_empty() {
+        return "no DynamoDB call".to_owned();
+    }
+    calls
+        .iter()
+        .map(|(operation, count)| {
+            format!("{operation} {count} × {} µs", sdk.of(operation).as_micros())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Only when the zips were built (`BENCH_ZIPS`); then a missing one is a miss.
@@ -263,6 +313,66 @@ fn zip(m: &Measurement, run: &Run) -> Option<Verdict> {
     })
 }
 
+/// The peer answers as ours does and makes the same DynamoDB calls a warm call: otherwise it
+/// measures other work (a 401 costs less than a read).
+fn same_answer_and_calls(ours: &Measurement, theirs: &Measurement) -> Verdict {
+    let said = |m: &Measurement| {
+        let statuses: Vec<String> = m.statuses.iter().map(u16::to_string).collect();
+        let calls: Vec<String> = m
+            .warm_calls
+            .iter()
+            .map(|(operation, count)| format!("{operation} {count}"))
+            .collect();
+        format!("{} with {}", statuses.join("/"), calls.join(", "))
+    };
+    Verdict {
+        met: ours.statuses == theirs.statuses && ours.warm_calls == theirs.warm_calls,
+        what: format!(
+            "{}: answers {} a warm call, as ours: {}",
+            theirs.name,
+            said(theirs),
+            said(ours)
+        ),
+    }
+}
+
+fn less_cpu_than_node(ours: &Measurement, theirs: &Measurement) -> Verdict {
+    let ratio = theirs.cpu_per_warm.as_secs_f64() / ours.cpu_per_warm.as_secs_f64().max(1e-9);
+    Verdict {
+        met: ratio >= NODE_CPU_RATIO,
+        what: format!(
+            "{}: warm CPU {} µs, {ratio:.1}× less than Node.js's {} µs ≥ {NODE_CPU_RATIO}×",
+            ours.name,
+            ours.cpu_per_warm.as_micros(),
+            theirs.cpu_per_warm.as_micros()
+        ),
+    }
+}
+
+fn cpu_at_most_the_peers(ours: &Measurement, theirs: &Measurement) -> Verdict {
+    Verdict {
+        met: ours.cpu_per_warm <= theirs.cpu_per_warm,
+        what: format!(
+            "{}: warm CPU {} µs a call ≤ Node.js's {} µs",
+            ours.name,
+            ours.cpu_per_warm.as_micros(),
+            theirs.cpu_per_warm.as_micros()
+        ),
+    }
+}
+
+fn cold_at_most_the_peers(ours: &Measurement, theirs: &Measurement) -> Verdict {
+    Verdict {
+        met: median(&ours.cold) <= median(&theirs.cold),
+        what: format!(
+            "{}: cold start {:.1} ms ≤ Node.js's {:.1} ms",
+            ours.name,
+            p50(&ours.cold),
+            p50(&theirs.cold)
+        ),
+    }
+}
+
 fn faster_than_node(ours: &Measurement, theirs: &Measurement) -> Verdict {
     let ratio = node::ratio(&theirs.cold, &ours.cold);
     Verdict {
@@ -277,6 +387,98 @@ fn faster_than_node(ours: &Measurement, theirs: &Measurement) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn us(micros: u64) -> Duration {
+        Duration::from_micros(micros)
+    }
+
+    fn warm(name: &str, cpu: u64, calls: &[(&str, usize)]) -> Measurement {
+        Measurement {
+            name: name.into(),
+            cpu_per_warm: us(cpu),
+            warm_calls: calls.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            statuses: [200].into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn warm_cpu_is_the_floor_the_sdks_calls_and_100_us() {
+        let floor = warm("floor", 70, &[]);
+        let sdk = SdkCost {
+            per_call: [
+                ("GetItem".to_owned(), us(230)),
+                ("BatchGetItem".to_owned(), us(250)),
+            ]
+            .into(),
+        };
+        // get-user: 70 + 230 + 100 = 400.
+        let at_budget = warm("get-user", 400, &[("GetItem", 1)]);
+        assert!(warm_cpu(&at_budget, &floor, &sdk, us(16_000)).met);
+        let over = warm("get-user", 401, &[("GetItem", 1)]);
+        let verdict = warm_cpu(&over, &floor, &sdk, us(16_000));
+        assert!(!verdict.met);
+        assert!(
+            verdict.what.contains("GetItem 1 × 230 µs"),
+            "{}",
+            verdict.what
+        );
+        // login: each call at its operation's cost, and one hash: 70 + 250 + 2 × 230 + 16 000 + 100.
+        let login = warm("login", 16_880, &[("BatchGetItem", 1), ("GetItem", 2)]);
+        assert!(warm_cpu(&login, &floor, &sdk, us(16_000)).met);
+        let login = warm("login", 16_881, &[("BatchGetItem", 1), ("GetItem", 2)]);
+        assert!(!warm_cpu(&login, &floor, &sdk, us(16_000)).met);
+    }
+
+    #[test]
+    fn a_peer_that_answers_otherwise_or_calls_otherwise_misses() {
+        let ours = warm(
+            "login",
+            20_000,
+            &[("BatchGetItem", 1), ("GetItem", 1), ("PutItem", 1)],
+        );
+        let same = warm(
+            "node login",
+            20_000,
+            &[("BatchGetItem", 1), ("GetItem", 1), ("PutItem", 1)],
+        );
+        assert!(same_answer_and_calls(&ours, &same).met);
+        let refused = Measurement {
+            statuses: [200, 401].into(),
+            ..same.clone()
+        };
+        assert!(!same_answer_and_calls(&ours, &refused).met);
+        let fewer = warm("node login", 20_000, &[("BatchGetItem", 1), ("GetItem", 1)]);
+        assert!(!same_answer_and_calls(&ours, &fewer).met);
+    }
+
+    #[test]
+    fn the_peer_comparisons_hold_their_ratios() {
+        let ours = Measurement {
+            cold: vec![Duration::from_millis(30)],
+            ..warm("login", 1_000, &[])
+        };
+        let theirs = Measurement {
+            cold: vec![Duration::from_millis(30)],
+            ..warm("node login", 5_000, &[])
+        };
+        assert!(less_cpu_than_node(&ours, &theirs).met);
+        assert!(cpu_at_most_the_peers(&ours, &theirs).met);
+        assert!(cold_at_most_the_peers(&ours, &theirs).met);
+        let slower = Measurement {
+            cpu_per_warm: us(5_001),
+            cold: vec![Duration::from_millis(31)],
+            ..ours.clone()
+        };
+        assert!(!less_cpu_than_node(&slower, &theirs).met);
+        assert!(!cpu_at_most_the_peers(&slower, &theirs).met);
+        assert!(!cold_at_most_the_peers(&slower, &theirs).met);
+        let four_times = Measurement {
+            cpu_per_warm: us(1_250),
+            ..ours
+        };
+        assert!(!less_cpu_than_node(&four_times, &theirs).met);
+    }
 
     #[test]
     fn each_cold_start_is_charged_with_its_own_database_time() {

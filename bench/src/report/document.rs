@@ -62,6 +62,12 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
            byte reaching it → the response's last byte from DynamoDB Local. The cold budgets take that sum, the \
            database's part of the very same first request however many calls it made, from each cold start. \
            The relay's own hop stays in the cold figures; warm processes talk to DynamoDB Local directly.\n\
+         - **DynamoDB calls per warm call**: after its timed first request, each cold start's process answers a \
+           second, untimed one, whose calls the relay counts by operation (the request's `X-Amz-Target`); the count \
+           most second requests made is the function's. The warm-CPU budget charges each call at the SDK's own CPU \
+           for its operation, measured in the same run by `bench/sdk-loop`: the functions' DynamoDB client \
+           (`shared::store::dynamodb_client`) alone on a current-thread runtime, calling DynamoDB Local in a loop, \
+           the process's CPU (getrusage) ÷ calls: {sdk}.\n\
          - **warm**: event handed to the waiting `GET /next` → response posted, {warm} sequential invocations \
            on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
            a password on every call).\n\
@@ -72,9 +78,11 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
          - **peak RSS**: VmHWM of the warm process after its loop.\n\
          - **floor**: a bare `lambda_runtime` function answering `{{}}` (`bench/floor`), the least any \
            function can cost under this harness.\n\
-         - **node …**: the seed's stack, get-user and create-user as Node.js {node} handlers (AWS SDK v3, \
-           jsonwebtoken, @node-rs/argon2 at the same argon2id parameters, the same items), \
-           run by a minimal runtime loop (`bench/peers/node`).\n\
+         - **node …**: the seed's stack, get-user, create-user, login and create-order as Node.js {node} handlers \
+           (AWS SDK v3, jsonwebtoken for the HS256 refresh token, Node's crypto for EdDSA, @node-rs/argon2 at the \
+           same argon2id parameters; the same items, conditions and DynamoDB calls; its login is handed its signing \
+           keys in the environment, where ours reads them from the secret store at start), run by a minimal runtime loop (`bench/peers/node`). The budgets \
+           check that each answers the same statuses and makes the same calls a warm call as ours.\n\
          - Events: create-user gets a new email each call; login the right password of one user (no failure, \
            no throttling); refresh and logout each a refresh token of a new session, issued beforehand with \
            `shared::auth::start_session`; delete-user a user made for it beforehand (stored with a fixed \
@@ -96,11 +104,13 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
          `make bench` exits non-zero when one is missed. {budget_summary}\n\n\
          | | budget (medians) |\n|---|---|\n{budget_rows}\n\
          ## Cost\n\n\
-         Lambda bills memory × duration (rounded up to 1 ms), plus a fee per request. \"As measured\" uses the warm \
-         p50 on this machine, where the function has a whole core; at 128 MB Lambda gives {share128:.1} % of a \
+         Lambda bills memory × duration (rounded up to 1 ms), plus a fee per request. The first columns use the \
+         warm p50 on this machine, where the function has a whole core; at 128 MB Lambda gives {share128:.1} % of a \
          vCPU (a full one at 1769 MB), so the estimate slows the CPU part of a call (its measured CPU time) by \
-         that share and keeps the waiting part. Both ignore the request fee ($0.20 per million) and Lambda's own \
-         overhead; the USD column uses ${usd} per GB-s (arm64).\n\n{cost}\n\
+         that share and keeps the waiting part. Both USD columns are ${usd} per GB-s (arm64) plus \
+         ${requests:.2} per million requests, us-east-1 list prices as of {prices_as_of}; they leave out Lambda's \
+         own overhead, API Gateway and DynamoDB. The first USD column is also written to `docs/CAPACITY.md` \
+         when it exists.\n\n{cost}\n\
          **Login's password check at other memory sizes.** login's CPU per warm call ({:.1} ms here, nearly all \
          argon2id verification) at Lambda's CPU share:\n\n{argon2_table}\n\
          ## Release profile\n\n{profiles}\n{notes}\
@@ -131,9 +141,24 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
         machine = machine(),
         ddb = "2.9.30 (Java)",
         node = node_version(),
+        sdk = sdk_said(run.sdk),
         usd = cost::ARM64_USD_PER_GB_SECOND,
+        requests = cost::USD_PER_MILLION_REQUESTS,
+        prices_as_of = cost::PRICES_AS_OF,
         share128 = cost::cpu_share(128) * 100.0,
     )
+}
+
+/// "GetItem 231 µs, PutItem 250 µs, …" per call, or that the loop did not run.
+fn sdk_said(sdk: &crate::sdk::SdkCost) -> String {
+    if sdk.per_call.is_empty() {
+        return "not measured in this run".to_owned();
+    }
+    sdk.per_call
+        .iter()
+        .map(|(operation, cpu)| format!("{operation} {} µs", cpu.as_micros()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn today() -> String {

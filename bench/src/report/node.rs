@@ -4,11 +4,11 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::Run;
-use crate::measure::Measurement;
+use crate::measure::{Measurement, NODE_PREFIX};
 use crate::stats::{mib, p50};
 
-/// The functions the peer implements.
-const COMPARED: [&str; 2] = ["get-user", "create-user"];
+/// The routes the peer implements.
+pub const NODE_ROUTES: [&str; 4] = ["get-user", "create-user", "login", "create-order"];
 
 /// Ours and the peer's measurement of `function`, when both ran.
 pub fn pair<'a>(run: &Run<'a>, function: &str) -> Option<(&'a Measurement, &'a Measurement)> {
@@ -16,7 +16,7 @@ pub fn pair<'a>(run: &Run<'a>, function: &str) -> Option<(&'a Measurement, &'a M
     let theirs = run
         .peers
         .iter()
-        .find(|m| m.name == format!("node {function}"))?;
+        .find(|m| m.name == format!("{NODE_PREFIX}{function}"))?;
     Some((ours, theirs))
 }
 
@@ -28,7 +28,7 @@ pub fn ratio(theirs: &[Duration], ours: &[Duration]) -> f64 {
 /// The comparison table, or why there is none.
 pub fn table(run: &Run) -> String {
     let mut rows = String::new();
-    for function in COMPARED {
+    for function in NODE_ROUTES {
         let Some((ours, theirs)) = pair(run, function) else {
             continue;
         };

@@ -1,0 +1,80 @@
+//! The AWS SDK's own CPU per DynamoDB call, for `make bench`'s warm-CPU budget: the functions'
+//! client (`shared::store::dynamodb_client`, the same settings, interceptor and runtime flavour)
+//! calling DynamoDB Local in a loop, one operation after another, and nothing else.
+//!
+//! Reads `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `SDK_LOOP_CALLS` (1000), and prints one line per
+//! operation: `<Operation> <CPU nanoseconds per call>`, the process's CPU time (getrusage, all
+//! threads) over the calls ÷ the calls, after a few calls to warm up. The requests look like
+//! the functions': a session put, consistent reads by key, a batch read of three keys, a
+//! counter update, an order-like transaction, a query of a user's sessions.
+
+mod operations;
+
+use std::time::Duration;
+
+use operations::{OPERATIONS, Operations};
+
+const WARM_UP_CALLS: usize = 20;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT is set");
+    let table = std::env::var("TABLE_NAME").expect("TABLE_NAME is set");
+    let calls: u32 = std::env::var("SDK_LOOP_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let client = shared::store::dynamodb_client(Some(&endpoint), &Default::default()).await;
+    let operations = Operations::prepare(client, table).await;
+    for operation in OPERATIONS {
+        for _ in 0..WARM_UP_CALLS {
+            operations.call(operation).await;
+        }
+        let before = process_cpu_time();
+        for _ in 0..calls {
+            operations.call(operation).await;
+        }
+        let per_call = per_call(process_cpu_time().saturating_sub(before), calls);
+        println!("{operation:?} {}", per_call.as_nanos());
+    }
+}
+
+fn per_call(spent: Duration, calls: u32) -> Duration {
+    spent / calls.max(1)
+}
+
+/// User and system CPU time of this process, all threads.
+fn process_cpu_time() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_is_per_call_and_grows_with_work() {
+        assert_eq!(
+            per_call(Duration::from_millis(250), 1000),
+            Duration::from_micros(250)
+        );
+        let before = process_cpu_time();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut x = 0u64;
+        while process_cpu_time().saturating_sub(before) < Duration::from_millis(20)
+            && std::time::Instant::now() < deadline
+        {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(process_cpu_time().saturating_sub(before) >= Duration::from_millis(20));
+    }
+}
