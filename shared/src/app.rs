@@ -2,8 +2,8 @@
 
 use crate::auth::{PasswordHasher, SecretIds, TokenKeys, published_keys, signing_keys};
 use crate::config::{Config, ConfigError};
-use crate::secrets::secrets_client_over;
-use crate::store::{Store, dynamodb_client_over};
+use crate::secrets::secrets_client_with;
+use crate::store::{Store, dynamodb_client_with, sdk_config};
 use crate::tls::https_client;
 
 pub struct App {
@@ -22,20 +22,17 @@ impl App {
     /// Functions given secret ids start reading their signing keys now, without waiting for
     /// them; the others read nothing here (their public keys come from the table on first use).
     pub async fn build(config: Config) -> Self {
-        let http = https_client(&config.tls);
-        let (dynamodb, signing) = tokio::join!(
-            dynamodb_client_over(
-                config.dynamodb_endpoint.as_deref(),
-                http.clone(),
-                config.xray_daemon
-            ),
-            async {
-                let ids = SecretIds::of(&config)?;
-                let endpoint = config.secrets_manager_endpoint.as_deref();
-                let client = secrets_client_over(endpoint, http.clone()).await;
-                Some(signing_keys(client, ids, config.key_cache))
-            }
+        let local = config.dynamodb_endpoint.is_some() || config.secrets_manager_endpoint.is_some();
+        let sdk = sdk_config(https_client(&config.tls), local).await;
+        let dynamodb = dynamodb_client_with(
+            &sdk,
+            config.dynamodb_endpoint.as_deref(),
+            config.xray_daemon,
         );
+        let signing = SecretIds::of(&config).map(|ids| {
+            let endpoint = config.secrets_manager_endpoint.as_deref();
+            signing_keys(secrets_client_with(&sdk, endpoint), ids, config.key_cache)
+        });
         let store = Store::new(dynamodb, config.table_name.clone());
         Self {
             tokens: TokenKeys::new(

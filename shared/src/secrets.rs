@@ -2,7 +2,7 @@
 //! end sessions read it, at init and then on the key cache's schedule (`auth/key_cache.rs`);
 //! the `keys` tool writes it.
 
-use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_config::SdkConfig;
 use aws_sdk_secretsmanager::Client;
 use secrecy::ExposeSecret;
 
@@ -11,14 +11,18 @@ use crate::error::AppError;
 use crate::store::{sdk_config, sdk_error};
 use crate::tls::{TlsSettings, https_client};
 
-/// The Secrets Manager client, with DynamoDB's timeouts and retries, over `http`.
-pub(crate) async fn secrets_client_over(endpoint: Option<&str>, http: SharedHttpClient) -> Client {
-    Client::new(&sdk_config(endpoint, http).await)
+/// The Secrets Manager client on `sdk` (DynamoDB's timeouts, retries and HTTPS client),
+/// reaching `endpoint` if given (moto).
+pub(crate) fn secrets_client_with(sdk: &SdkConfig, endpoint: Option<&str>) -> Client {
+    let mut config = aws_sdk_secretsmanager::config::Builder::from(sdk);
+    config.set_endpoint_url(endpoint.map(str::to_owned));
+    Client::from_conf(config.build())
 }
 
 /// The Secrets Manager client for tools (the `keys` bin, tests), trusting `tls`.
 pub async fn secrets_client(endpoint: Option<&str>, tls: &TlsSettings) -> Client {
-    secrets_client_over(endpoint, https_client(tls)).await
+    let sdk = sdk_config(https_client(tls), endpoint.is_some()).await;
+    secrets_client_with(&sdk, endpoint)
 }
 
 /// The key document in secret `id`'s current version.

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_sdk_dynamodb::{Client, config::Credentials};
@@ -15,26 +16,35 @@ const MAX_ATTEMPTS: u32 = 3;
 
 /// The DynamoDB client, built once at init, on an HTTPS client of its own that trusts `tls`.
 pub async fn dynamodb_client(endpoint: Option<&str>, tls: &TlsSettings) -> Client {
-    dynamodb_client_over(endpoint, https_client(tls), None).await
+    let sdk = sdk_config(https_client(tls), endpoint.is_some()).await;
+    dynamodb_client_with(&sdk, endpoint, None)
 }
 
-/// The DynamoDB client over `http`, an HTTPS client other AWS clients of the process share.
-/// Every call is measured (`call_metrics`) and, with an X-Ray daemon, traced.
-pub(crate) async fn dynamodb_client_over(
+/// The DynamoDB client on `sdk`, the configuration other AWS clients of the process share,
+/// reaching `endpoint` if given (DynamoDB Local). Every call is measured (`call_metrics`) and,
+/// with an X-Ray daemon, traced.
+pub(crate) fn dynamodb_client_with(
+    sdk: &SdkConfig,
     endpoint: Option<&str>,
-    http: SharedHttpClient,
     xray_daemon: Option<std::net::SocketAddr>,
 ) -> Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config(endpoint, http).await)
+    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk)
         .interceptor(super::call_metrics::CallMetrics::new(xray_daemon))
-        .build();
-    Client::from_conf(config)
+        .endpoint_resolver(super::endpoint::RegionalEndpoint::default());
+    config.set_endpoint_url(endpoint.map(str::to_owned));
+    Client::from_conf(config.build())
 }
 
-/// What every AWS client of ours shares: timeouts, retries and the HTTPS client. With an
-/// endpoint (DynamoDB Local, moto) it uses it and, unless the environment has credentials,
-/// fixed local ones, so the SDK does not probe for credentials that a laptop does not have.
-pub(crate) async fn sdk_config(endpoint: Option<&str>, http: SharedHttpClient) -> SdkConfig {
+/// What every AWS client of ours shares: timeouts, retries and the HTTPS client, loaded once per
+/// process. `local` (an emulator's endpoint is configured) and no credentials in the
+/// environment: fixed local ones, so the SDK does not probe for credentials a laptop lacks.
+///
+/// Credentials and region in the environment, as Lambda always sets them, are used as they
+/// are: they are what the default chains would pick first, and building those chains costs a
+/// third of a function's init (an STS client with its endpoint rules, an IMDS client, profile
+/// parsing; bench/notes.md, "Init: what the SDK's default chains cost"). The chains remain for
+/// an environment without them (the tools on a laptop with a profile).
+pub(crate) async fn sdk_config(http: SharedHttpClient, local: bool) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -45,17 +55,17 @@ pub(crate) async fn sdk_config(endpoint: Option<&str>, http: SharedHttpClient) -
         )
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .http_client(http);
-    if let Some(endpoint) = endpoint {
-        loader = loader.endpoint_url(endpoint);
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            loader = loader
-                .credentials_provider(Credentials::new("local", "local", None, None, "local"));
-        }
-        if std::env::var_os("AWS_REGION").is_none()
-            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-        {
-            loader = loader.region(Region::new("us-east-1"));
-        }
+    let environment = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if environment("AWS_ACCESS_KEY_ID").is_some() {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    } else if local {
+        loader =
+            loader.credentials_provider(Credentials::new("local", "local", None, None, "local"));
+    }
+    if let Some(region) = environment("AWS_REGION").or_else(|| environment("AWS_DEFAULT_REGION")) {
+        loader = loader.region(Region::new(region));
+    } else if local {
+        loader = loader.region(Region::new("us-east-1"));
     }
     loader.load().await
 }

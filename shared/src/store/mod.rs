@@ -9,6 +9,7 @@ pub mod attrs;
 mod call_metrics;
 mod cancellation;
 mod client;
+mod endpoint;
 mod errors;
 mod health;
 mod item;
@@ -25,7 +26,7 @@ mod users;
 mod verification;
 
 pub use client::dynamodb_client;
-pub(crate) use client::{dynamodb_client_over, sdk_config};
+pub(crate) use client::{dynamodb_client_with, sdk_config};
 pub use errors::sdk_error;
 pub use login_failures::{LoginFailures, LoginLookup, LoginWindow};
 pub use orders::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, IdempotencyRecord, PlaceOrderError};
