@@ -1,46 +1,71 @@
-//! DynamoDB's endpoint for the function's region, without building the SDK's rule engine at
-//! init in the common case.
+//! The AWS clients' endpoints for the function's region, without building the SDKs' rule
+//! engines at init in the common case.
 //!
-//! The SDK's resolver parses its partition table (JSON, with regular expressions) when it is
-//! constructed, which the client does at init: a fifth of get-user's init instructions
-//! (bench/notes.md, "Init: what the SDK's default chains cost"). For a commercial region with
-//! nothing special asked (no FIPS, dual-stack, endpoint override, account id or ARN) the rules
-//! give `https://dynamodb.{region}.amazonaws.com`; anything else goes to the SDK's own resolver,
-//! built the first time it is needed. A test holds the two to the same answers.
+//! Each SDK's resolver parses its partition table (JSON, with regular expressions) when it is
+//! constructed, which the client does at init: a fifth of get-user's init instructions, twice
+//! that for the functions that also read the secret store (bench/notes.md, "Init: what the
+//! SDK's default chains cost"). For a commercial region with nothing special asked (no FIPS,
+//! dual-stack, endpoint override, account id or ARN) the rules give
+//! `https://{service}.{region}.amazonaws.com`; anything else goes to the SDK's own resolver,
+//! built the first time it is needed. Tests hold each to the SDK's answers.
 
 use std::sync::OnceLock;
 
-use aws_sdk_dynamodb::config::endpoint::{
-    DefaultResolver, Endpoint, EndpointFuture, Params, ResolveEndpoint,
-};
+use aws_sdk_dynamodb::config::endpoint::{Endpoint, EndpointFuture};
 
+/// A resolver that answers the common case itself and hands the rest to `Rules`, the SDK's.
 #[derive(Debug, Default)]
-pub(crate) struct RegionalEndpoint {
-    rules: OnceLock<DefaultResolver>,
+pub(crate) struct RegionalEndpoint<Rules> {
+    rules: OnceLock<Rules>,
 }
 
-impl ResolveEndpoint for RegionalEndpoint {
-    fn resolve_endpoint<'a>(&'a self, params: &'a Params) -> EndpointFuture<'a> {
-        match regional_url(params) {
+impl aws_sdk_dynamodb::config::endpoint::ResolveEndpoint
+    for RegionalEndpoint<aws_sdk_dynamodb::config::endpoint::DefaultResolver>
+{
+    fn resolve_endpoint<'a>(
+        &'a self,
+        params: &'a aws_sdk_dynamodb::config::endpoint::Params,
+    ) -> EndpointFuture<'a> {
+        let nothing_special = params.endpoint().is_none()
+            && params.use_fips() != Some(true)
+            && params.use_dual_stack() != Some(true)
+            && params.account_id().is_none()
+            && params.resource_arn().is_none()
+            && params.resource_arn_list().is_none();
+        match regional_url("dynamodb", params.region(), nothing_special) {
             Some(url) => EndpointFuture::ready(Ok(Endpoint::builder().url(url).build())),
             None => self
                 .rules
-                .get_or_init(DefaultResolver::new)
+                .get_or_init(Default::default)
                 .resolve_endpoint(params),
         }
     }
 }
 
-fn regional_url(params: &Params) -> Option<String> {
-    let nothing_special = params.endpoint().is_none()
-        && params.use_fips() != Some(true)
-        && params.use_dual_stack() != Some(true)
-        && params.account_id().is_none()
-        && params.resource_arn().is_none()
-        && params.resource_arn_list().is_none();
-    let region = params.region()?;
+impl aws_sdk_secretsmanager::config::endpoint::ResolveEndpoint
+    for RegionalEndpoint<aws_sdk_secretsmanager::config::endpoint::DefaultResolver>
+{
+    fn resolve_endpoint<'a>(
+        &'a self,
+        params: &'a aws_sdk_secretsmanager::config::endpoint::Params,
+    ) -> EndpointFuture<'a> {
+        let nothing_special = params.endpoint().is_none()
+            && params.use_fips() != Some(true)
+            && params.use_dual_stack() != Some(true);
+        match regional_url("secretsmanager", params.region(), nothing_special) {
+            Some(url) => EndpointFuture::ready(Ok(Endpoint::builder().url(url).build())),
+            None => self
+                .rules
+                .get_or_init(Default::default)
+                .resolve_endpoint(params),
+        }
+    }
+}
+
+fn regional_url(service: &str, region: Option<&str>, nothing_special: bool) -> Option<String> {
+    let region = region?;
     (nothing_special && is_commercial(region))
-        .then(|| format!("https://dynamodb.{region}.amazonaws.com"))
+        .then(|| format!("https://{service}.{region}.amazonaws.com"))
 }
 
 /// The `aws` partition's region shape, `^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$` in the SDK's
@@ -116,26 +141,30 @@ mod tests {
         "xx-east-1",
     ];
 
-    fn both(params: &Params) -> (Result<Endpoint, String>, Result<Endpoint, String>) {
-        let answer = |future: EndpointFuture<'_>| {
-            futures::executor::block_on(future).map_err(|error| error.to_string())
-        };
-        (
-            answer(RegionalEndpoint::default().resolve_endpoint(params)),
-            answer(DefaultResolver::new().resolve_endpoint(params)),
-        )
+    type DynamoDbRules = aws_sdk_dynamodb::config::endpoint::DefaultResolver;
+    type SecretsRules = aws_sdk_secretsmanager::config::endpoint::DefaultResolver;
+
+    fn answer(future: EndpointFuture<'_>) -> Result<Endpoint, String> {
+        futures::executor::block_on(future).map_err(|error| error.to_string())
     }
 
+    const SETTINGS: [(bool, bool, Option<&str>); 4] = [
+        (false, false, None),
+        (true, false, None),
+        (false, true, None),
+        (false, false, Some("123456789012")),
+    ];
+
     #[test]
-    fn answers_as_the_sdks_rules_do_for_every_region_and_setting() {
+    fn dynamodb_answers_as_the_sdks_rules_do_for_every_region_and_setting() {
+        use aws_sdk_dynamodb::config::endpoint::{Params, ResolveEndpoint};
+        let (ours, sdk) = (
+            RegionalEndpoint::<DynamoDbRules>::default(),
+            DynamoDbRules::new(),
+        );
         let mut shortcuts = 0;
         for region in REGIONS {
-            for (fips, dual_stack, account) in [
-                (false, false, None),
-                (true, false, None),
-                (false, true, None),
-                (false, false, Some("123456789012")),
-            ] {
+            for (fips, dual_stack, account) in SETTINGS {
                 let params = Params::builder()
                     .region(*region)
                     .use_fips(fips)
@@ -143,24 +172,65 @@ mod tests {
                     .set_account_id(account.map(str::to_owned))
                     .build()
                     .unwrap();
-                let (ours, sdk) = both(&params);
-                assert_eq!(ours, sdk, "{params:?}");
-                shortcuts += usize::from(regional_url(&params).is_some());
+                let expected = answer(sdk.resolve_endpoint(&params));
+                assert_eq!(
+                    answer(ours.resolve_endpoint(&params)),
+                    expected,
+                    "{params:?}"
+                );
+                shortcuts += usize::from(ours.rules.get().is_none());
             }
         }
-        // The shortcut is taken for the 33 commercial regions with nothing special asked.
-        assert_eq!(shortcuts, 33);
+        // The shortcut is taken for the 33 commercial regions with nothing special asked, and
+        // it was taken first: the SDK's rules were built only when something else came.
+        assert!(ours.rules.get().is_some());
+        assert_eq!(
+            shortcuts, 1,
+            "the first commercial region took the shortcut"
+        );
+        let plain = REGIONS
+            .iter()
+            .filter(|region| regional_url("dynamodb", Some(region), true).is_some())
+            .count();
+        assert_eq!(plain, 33);
+    }
+
+    #[test]
+    fn secrets_manager_answers_as_the_sdks_rules_do_for_every_region_and_setting() {
+        use aws_sdk_secretsmanager::config::endpoint::{Params, ResolveEndpoint};
+        let (ours, sdk) = (
+            RegionalEndpoint::<SecretsRules>::default(),
+            SecretsRules::new(),
+        );
+        for region in REGIONS {
+            for (fips, dual_stack, _) in SETTINGS {
+                let params = Params::builder()
+                    .region(*region)
+                    .use_fips(fips)
+                    .use_dual_stack(dual_stack)
+                    .build()
+                    .unwrap();
+                let expected = answer(sdk.resolve_endpoint(&params));
+                assert_eq!(
+                    answer(ours.resolve_endpoint(&params)),
+                    expected,
+                    "{params:?}"
+                );
+            }
+        }
     }
 
     #[test]
     fn an_endpoint_override_goes_to_the_sdks_rules() {
+        use aws_sdk_dynamodb::config::endpoint::{Params, ResolveEndpoint};
+        let ours = RegionalEndpoint::<DynamoDbRules>::default();
         let params = Params::builder()
             .region("us-east-1")
             .endpoint("http://127.0.0.1:8000")
             .build()
             .unwrap();
-        assert_eq!(regional_url(&params), None);
-        let (ours, sdk) = both(&params);
-        assert_eq!(ours, sdk);
+        let expected = answer(DynamoDbRules::new().resolve_endpoint(&params));
+        assert_eq!(answer(ours.resolve_endpoint(&params)), expected);
+        assert!(ours.rules.get().is_some());
     }
 }

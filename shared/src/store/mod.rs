@@ -10,6 +10,7 @@ mod call_metrics;
 mod cancellation;
 mod client;
 mod endpoint;
+pub(crate) use endpoint::RegionalEndpoint;
 mod errors;
 mod health;
 mod item;
