@@ -19,8 +19,9 @@ test: tools check-template ## Run every test against a DynamoDB Local of its own
 check-template: venv ## cfn-lint and sam validate --lint on template.yaml (offline)
 	@infra/check-template.sh
 
-test-infra: tools check-template ## The template checks and a full `sam build` (release builds of every function: slow)
+test-infra: tools check-template ## The template checks, a full `sam build`, and the arm64 bootstraps run under qemu (slow; not CI)
 	SAM_CLI_TELEMETRY=0 sam build --template template.yaml
+	@infra/arm64-session.sh
 
 deploy: tools ## Build and deploy the stack with SAM (guided the first time: GUIDED=1 forces it)
 	@infra/deploy.sh

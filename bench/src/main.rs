@@ -3,6 +3,7 @@
 //! BENCHMARKS.md and bench/cold-start.svg, and exits non-zero when a budget is missed.
 //! What it reads from the environment: [`settings`].
 
+mod arm64;
 mod database;
 mod emulator;
 mod events;
@@ -31,6 +32,9 @@ use measure::{METRICS_OFF, Measurement, NODE_PREFIX, Subject, measure};
 use settings::Settings;
 
 fn main() {
+    if std::env::var_os(arm64::SESSION_DIR).is_some() {
+        return arm64::run_session();
+    }
     if std::env::var_os(hashing::FIRST_HASH_MODE).is_some() {
         return hashing::first_hash_in_this_process();
     }
