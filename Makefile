@@ -21,7 +21,7 @@ check-template: venv ## cfn-lint and sam validate --lint on template.yaml (offli
 
 test-infra: tools check-template ## The template checks, a full `sam build`, and the arm64 bootstraps run under qemu (slow; not CI)
 	SAM_CLI_TELEMETRY=0 sam build --template template.yaml
-	@infra/arm64-session.sh
+	@ARM64_FROM_SAM=1 infra/arm64-session.sh
 
 deploy: tools ## Build and deploy the stack with SAM (guided the first time: GUIDED=1 forces it)
 	@infra/deploy.sh

@@ -11,6 +11,8 @@
 #   infra/arm64-session.sh check-elf FILE...  only the architecture check
 #
 #   ARM64_BUILD=0   run the bootstraps already in target/arm64/lambda (no build)
+#   ARM64_FROM_SAM=1  run the bootstraps `sam build` left in .aws-sam/build, which are what
+#                   `sam deploy` uploads (no build; `make test-infra` sets it after its sam build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,7 +48,7 @@ check_elf() {
   local bin description
   for bin in "$@"; do
     [ -f "$bin" ] || die "$bin does not exist (build it, or drop ARM64_BUILD=0)"
-    description=$(file -b "$bin")
+    description=$(file -bL "$bin")
     case $description in
       ELF\ 64-bit\ LSB\ *executable,\ ARM\ aarch64,*) say "$bin: ${description%%, BuildID*}" ;;
       *) die "$bin is not an aarch64 ELF executable: $description" ;;
@@ -99,6 +101,21 @@ run_session() {
     target/debug/bench
 }
 
+# The bootstraps `sam build` made, laid out as the session reads them (<function>/bootstrap);
+# each function's resource is its name in PascalCase + "Function" (GetUserFunction).
+use_sam_build() {
+  local f id
+  LAMBDA_DIR=$TARGET_DIR/sam-build
+  rm -rf "$LAMBDA_DIR"
+  for f in "${FUNCTIONS[@]}"; do
+    id=$(sed -E 's/(^|-)([a-z])/\U\2/g' <<<"$f")Function
+    [ -f ".aws-sam/build/$id/bootstrap" ] || die ".aws-sam/build/$id/bootstrap does not exist: run sam build first"
+    mkdir -p "$LAMBDA_DIR/$f"
+    ln -s "$PWD/.aws-sam/build/$id/bootstrap" "$LAMBDA_DIR/$f/bootstrap"
+  done
+  say "the bootstraps sam build made (.aws-sam/build), as sam deploy uploads them"
+}
+
 case ${1:-run} in
   install) install_emulator ;;
   check-elf) shift; check_elf "$@" ;;
@@ -107,7 +124,11 @@ case ${1:-run} in
     . infra/venv.sh
     infra/dynamodb-local.sh install
     install_emulator
-    if [ "${ARM64_BUILD:-1}" = 1 ]; then build_bootstraps; fi
+    if [ "${ARM64_FROM_SAM:-0}" = 1 ]; then
+      use_sam_build
+    elif [ "${ARM64_BUILD:-1}" = 1 ]; then
+      build_bootstraps
+    fi
     run_session
     ;;
   *) die "unknown command '$1' (run, install, check-elf FILE...)" ;;
