@@ -11,6 +11,7 @@ mod rotation;
 pub(crate) mod sessions;
 mod sources;
 mod tokens;
+mod verified;
 
 pub use guard::Caller;
 pub use jwks::{Jwk, JwkSet};

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use super::jwks::JwkSet;
 use super::key_cache::{KeyCache, Loader};
 use super::keys::{AccessKey, KeySet, RefreshKey, Rotating, VerificationKeys};
+use super::verified::VerifiedTokens;
 use crate::config::{Config, KeyCacheSettings};
 use crate::domain::{Role, User};
 use crate::error::AppError;
@@ -204,6 +205,7 @@ pub struct TokenKeys {
     refresh_validation: Validation,
     published: KeyCache<Published>,
     signing: Option<KeyCache<SigningKeys>>,
+    verified: VerifiedTokens<Published>,
 }
 
 impl TokenKeys {
@@ -218,6 +220,7 @@ impl TokenKeys {
             rules,
             published,
             signing,
+            verified: VerifiedTokens::new(LEEWAY_SECS),
         }
     }
 
@@ -338,17 +341,29 @@ impl TokenKeys {
     /// reason (the reason is not the client's business).
     pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, AppError> {
         let refused = AppError::Unauthenticated;
+        let mut keys = self.published.get().await?;
+        if let Some(claims) = self.verified.recall(token, &keys) {
+            return Ok(claims);
+        }
         let Some(kid) = kid_of(token, Algorithm::EdDSA) else {
             return Err(refused);
         };
-        let key = key_for(&self.published, |keys| keys.access.get(&kid)).await?;
-        decode(
+        if !keys.access.contains_key(&kid) {
+            match self.published.reread_for_unknown_kid().await? {
+                Some(reread) => keys = reread,
+                None => return Err(refused),
+            }
+        }
+        let key = keys.access.get(&kid).cloned();
+        let claims: AccessClaims = decode(
             token,
             key,
             &self.access_validation,
             TokenKind::Access,
             refused,
-        )
+        )?;
+        self.verified.remember(token, &claims, &keys);
+        Ok(claims)
     }
 
     /// The public access-token keys in use (current and previous), as a JWK Set.
@@ -501,6 +516,28 @@ mod tests {
         assert_eq!(claims.exp - claims.iat, 900);
         assert_eq!(claims.typ, TokenKind::Access);
         assert!(!format!("{issued:?}").contains(issued.token.expose_secret()));
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_remembered_and_a_refused_one_is_not() {
+        let (_, keys) = set();
+        let token = keys.issue_access(&user()).await.unwrap().token;
+        let token = token.expose_secret();
+        let first = keys.verify_access(token).await.unwrap();
+        assert_eq!(
+            keys.verified
+                .recall(token, &keys.published.get().await.unwrap()),
+            Some(first.clone())
+        );
+        assert_eq!(keys.verify_access(token).await.unwrap(), first);
+        // A tampered copy is checked in full, refused, and not remembered.
+        let tampered = format!("{}x", token);
+        assert!(refused(&keys, &tampered).await);
+        assert_eq!(
+            keys.verified
+                .recall(&tampered, &keys.published.get().await.unwrap()),
+            None
+        );
     }
 
     #[tokio::test]
