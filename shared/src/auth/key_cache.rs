@@ -3,7 +3,7 @@
 //! hold, but no more than once per `unknown_kid_reread`, so forged ids cannot hammer the source.
 
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 
@@ -48,12 +48,15 @@ impl<T: Send + Sync + 'static> KeyCache<T> {
     /// Starts the first read now, in the background: init goes on (and ends) while the source
     /// answers, and the first `get` awaits what is left of it. Needs a Tokio runtime.
     pub(crate) fn reading_ahead(self) -> Self {
+        const READ_AHEAD_DELAY: Duration = Duration::from_millis(2);
         let read = (self.load)();
         let first = tokio::spawn(async move {
-            // Yield once first, so the runtime's first `GET /next` (a connect and a write on
+            // Wait a moment first, so the runtime's first `GET /next` (a connect and a write on
             // loopback) goes out before this read's CPU: init ends there, and the read overlaps
-            // the wait for the first event instead (bench/notes.md, "Init: the keys' read-ahead").
-            tokio::task::yield_now().await;
+            // the wait for the first event instead. One yield was not enough: the connect's
+            // completion comes back through several task hops (bench/notes.md, "Init: the
+            // keys' read-ahead").
+            tokio::time::sleep(READ_AHEAD_DELAY).await;
             read.await.map(|keys| (keys, Instant::now()))
         });
         *self.ahead.lock().expect("not poisoned") = Some(first);
@@ -183,8 +186,8 @@ mod tests {
             settings(200, 60_000),
         )
         .reading_ahead();
-        // The read-ahead yields once before reading: give it the runtime for a moment.
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        // The read-ahead waits a moment before reading: give it the runtime for longer.
+        tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(reads.load(Ordering::SeqCst), 1, "read before any get");
         assert_eq!(*cache.get().await.unwrap(), 1);
         assert_eq!(reads.load(Ordering::SeqCst), 1, "the get used it");
