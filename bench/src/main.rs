@@ -28,7 +28,7 @@ use shared::test_support::TestApp;
 
 use events::{World, events, world};
 use functions::{FUNCTIONS, memory_mb};
-use measure::{METRICS_OFF, Measurement, NODE_PREFIX, Subject, measure};
+use measure::{METRICS_OFF, Measurement, NODE_PREFIX, Subject, measure, measure_beside};
 use settings::Settings;
 
 fn main() {
@@ -55,7 +55,9 @@ async fn run(settings: Settings) {
     }
 
     let template = std::fs::read_to_string("template.yaml").unwrap_or_default();
-    let mut results = vec![measure_floor(&settings, &app)];
+    let floor = floor(&settings);
+    eprintln!("[bench] floor");
+    let mut results = vec![measure(&floor, &app.table)];
     let mut metrics_off = Vec::new();
     for function in FUNCTIONS.into_iter().filter(|f| settings.includes(f)) {
         let warm_count = settings.warm_count(function);
@@ -74,7 +76,9 @@ async fn run(settings: Settings) {
             env: vec![],
         };
         eprintln!("[bench] {function}: measuring");
-        results.push(measure_reporting_failures(&subject, &app, function));
+        let m = measure_beside(&subject, &floor, &app.table);
+        report_failures(&m, function);
+        results.push(m);
         metrics_off.push(measure_metrics_off(&settings, &app, &world, subject).await);
     }
     let peers = if settings.node {
@@ -116,22 +120,19 @@ async fn run(settings: Settings) {
     }
 }
 
-/// The floor: a bare runtime answering `{}`, what every function is measured against.
-fn measure_floor(settings: &Settings, app: &TestApp) -> Measurement {
-    eprintln!("[bench] floor");
-    measure(
-        &Subject {
-            name: "floor".into(),
-            program: settings.bin_dir.join("floor"),
-            args: vec![],
-            memory_mb: 128,
-            cold_events: vec!["{}".into(); settings.cold],
-            counted_events: vec!["{}".into(); settings.cold],
-            warm_events: vec!["{}".into(); settings.warm + 1],
-            env: vec![],
-        },
-        &app.table,
-    )
+/// The floor: a bare runtime answering `{}`, what every function is measured against (alone,
+/// and one cold start before each of every function's).
+fn floor(settings: &Settings) -> Subject {
+    Subject {
+        name: "floor".into(),
+        program: settings.bin_dir.join("floor"),
+        args: vec![],
+        memory_mb: 128,
+        cold_events: vec!["{}".into(); settings.cold],
+        counted_events: vec!["{}".into(); settings.cold],
+        warm_events: vec!["{}".into(); settings.warm + 1],
+        env: vec![],
+    }
 }
 
 /// The same build with its metrics off (`METRICS_ENABLED=false`), for what observability
@@ -213,8 +214,12 @@ async fn measure_node_peer(
 
 fn measure_reporting_failures(subject: &Subject, app: &TestApp, label: &str) -> Measurement {
     let m = measure(subject, &app.table);
+    report_failures(&m, label);
+    m
+}
+
+fn report_failures(m: &Measurement, label: &str) {
     for failure in &m.failures {
         eprintln!("[bench] {label}: {failure}");
     }
-    m
 }

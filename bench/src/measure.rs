@@ -57,6 +57,12 @@ pub struct Measurement {
     pub init: Vec<Duration>,
     /// spawn → first response posted, one per cold start.
     pub cold: Vec<Duration>,
+    /// The floor's init and cold start, each taken just before one of this subject's cold
+    /// starts (`measure_beside`): the machine's speed drifts between runs and within one (the
+    /// floor's own init median moved 1.2–2.8 ms from run to run), so the init and cold budgets
+    /// compare against the floor as it was at the same moments. Empty when not measured so.
+    pub floor_init: Vec<Duration>,
+    pub floor_cold: Vec<Duration>,
     /// The time DynamoDB Local or the secret store spent answering that cold start (the time
     /// covered by their exchanges, timed by the relays: `relay::waited`), one per cold start,
     /// in the same order.
@@ -68,6 +74,10 @@ pub struct Measurement {
     /// The DynamoDB calls of a process's second request, by operation, as the relay counted
     /// them: what a warm call makes (the count most of the second requests made).
     pub warm_calls: Calls,
+    /// The bodies those calls' responses carried, in bytes, by operation (each operation's
+    /// total in a second request, the median over the second requests): a page of 20 orders
+    /// costs the SDK more to read than one session item, and the warm-CPU budget says so.
+    pub warm_response_bytes: Calls,
     /// Every HTTP status the subject answered with, cold and warm.
     pub statuses: BTreeSet<u16>,
     /// event handed over → response posted, one per warm invocation.
@@ -109,25 +119,50 @@ impl RequestIds {
 }
 
 pub fn measure(subject: &Subject, table: &str) -> Measurement {
+    measure_with(subject, None, table)
+}
+
+/// `measure`, with one cold start of `floor` taken before each of `subject`'s.
+pub fn measure_beside(subject: &Subject, floor: &Subject, table: &str) -> Measurement {
+    measure_with(subject, Some(floor), table)
+}
+
+fn measure_with(subject: &Subject, floor: Option<&Subject>, table: &str) -> Measurement {
     let mut m = Measurement {
         name: subject.name.clone(),
         memory_mb: subject.memory_mb,
         ..Default::default()
     };
     let mut ids = RequestIds::new(subject);
-    cold_starts(subject, table, &mut ids, &mut m);
+    cold_starts(subject, floor, table, &mut ids, &mut m);
     warm_loop(subject, table, &mut ids, &mut m);
     m
 }
 
 /// Each cold start is a new process. They reach DynamoDB Local and the secret store through
 /// timing relays, so each start is paired with what those two themselves spent on it.
-fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) {
+fn cold_starts(
+    subject: &Subject,
+    floor: Option<&Subject>,
+    table: &str,
+    ids: &mut RequestIds,
+    m: &mut Measurement,
+) {
     let relay = Relay::start(database::address());
     let secret_store = Relay::start(database::address_of(&secret_store_endpoint()));
     let mut counted = Vec::new();
+    let mut bytes = Vec::new();
     wait_for_quiet_machine();
     for (start, event) in subject.cold_events.iter().enumerate() {
+        if let Some(floor) = floor {
+            match floor_start(floor, table) {
+                Ok((init, cold)) => {
+                    m.floor_init.push(init);
+                    m.floor_cold.push(cold);
+                }
+                Err(error) => m.failures.push(format!("floor beside: {error}")),
+            }
+        }
         let (emulator, env) = prepare(subject, table, &relay.endpoint, &secret_store.endpoint);
         relay.take();
         secret_store.take();
@@ -154,8 +189,9 @@ fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Mea
                         check_status(m, "cold", &body);
                         if let Some(second) = subject.counted_events.get(start) {
                             match second_request(emulator, &mut running, ids, second, &relay) {
-                                Ok((calls, body)) => {
-                                    counted.push(calls);
+                                Ok((exchanges, body)) => {
+                                    counted.push(count_by_operation(&exchanges));
+                                    bytes.push(bytes_by_operation(&exchanges));
                                     check_status(m, "second", &body);
                                 }
                                 Err(error) => m.failures.push(format!("second request: {error}")),
@@ -170,16 +206,40 @@ fn cold_starts(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Mea
         running.stop();
     }
     m.warm_calls = most_often(counted);
+    m.warm_response_bytes = median_by_operation(&bytes);
 }
 
-/// A process's second request, untimed: its DynamoDB calls by operation, and its answer.
+/// One cold start of the floor: its init and its cold start (it answers any event with `{}`).
+fn floor_start(floor: &Subject, table: &str) -> Result<(Duration, Duration), String> {
+    let (emulator, env) = prepare(
+        floor,
+        table,
+        &database::endpoint(),
+        &secret_store_endpoint(),
+    );
+    let started = Instant::now();
+    let mut running = spawn(floor, &env);
+    let timed = wait_next(&emulator, &mut running).and_then(|(next, reply)| {
+        let request_id = "floor-beside".to_owned();
+        let _ = reply.send(Invocation {
+            request_id: request_id.clone(),
+            event: "{}".to_owned(),
+        });
+        let (answered, _) = wait_response(&emulator, &request_id)?;
+        Ok((next - started, answered - started))
+    });
+    running.stop();
+    timed
+}
+
+/// A process's second request, untimed: its DynamoDB calls, and its answer.
 fn second_request(
     emulator: &Emulator,
     running: &mut Running,
     ids: &mut RequestIds,
     event: &str,
     relay: &Relay,
-) -> Result<(Calls, Vec<u8>), String> {
+) -> Result<(Vec<crate::relay::Exchange>, Vec<u8>), String> {
     let (_, reply) = wait_next(emulator, running)?;
     relay.take();
     let request_id = ids.next("second");
@@ -188,7 +248,7 @@ fn second_request(
         event: event.to_owned(),
     });
     let (_, body) = wait_response(emulator, &request_id)?;
-    Ok((count_by_operation(&relay.take()), body))
+    Ok((relay.take(), body))
 }
 
 fn count_by_operation(exchanges: &[crate::relay::Exchange]) -> Calls {
@@ -198,6 +258,31 @@ fn count_by_operation(exchanges: &[crate::relay::Exchange]) -> Calls {
         *calls.entry(operation.to_owned()).or_default() += 1;
     }
     calls
+}
+
+fn bytes_by_operation(exchanges: &[crate::relay::Exchange]) -> Calls {
+    let mut bytes = Calls::new();
+    for exchange in exchanges {
+        let operation = exchange.operation.as_deref().unwrap_or("unknown");
+        *bytes.entry(operation.to_owned()).or_default() += exchange.response_bytes;
+    }
+    bytes
+}
+
+/// Each operation's median over `requests` (a request without the operation counts as 0).
+fn median_by_operation(requests: &[Calls]) -> Calls {
+    let operations: BTreeSet<&String> = requests.iter().flat_map(|r| r.keys()).collect();
+    operations
+        .into_iter()
+        .map(|operation| {
+            let mut values: Vec<usize> = requests
+                .iter()
+                .map(|r| r.get(operation).copied().unwrap_or(0))
+                .collect();
+            values.sort_unstable();
+            (operation.clone(), values[values.len() / 2])
+        })
+        .collect()
 }
 
 /// The count most of the requests made (the first of equals); none for no requests.
@@ -366,6 +451,17 @@ mod tests {
         );
         assert_eq!(most_often(vec![retried.clone(), usual]), retried);
         assert_eq!(most_often(Vec::new()), Calls::new());
+    }
+
+    #[test]
+    fn response_bytes_are_each_operations_median_over_the_requests() {
+        let bytes = median_by_operation(&[
+            calls(&[("Query", 9_000)]),
+            calls(&[("Query", 10_000), ("GetItem", 300)]),
+            calls(&[("Query", 11_000)]),
+        ]);
+        assert_eq!(bytes, calls(&[("GetItem", 0), ("Query", 10_000)]));
+        assert_eq!(median_by_operation(&[]), Calls::new());
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct Exchange {
     /// The operation the request named (`GetItem`, `TransactWriteItems`, `GetSecretValue`…),
     /// when its head said.
     pub operation: Option<String>,
+    /// The response's body, in bytes: what the client had to read and deserialise.
+    pub response_bytes: usize,
 }
 
 /// The request being answered: when its first byte came, and its head as far as read.
@@ -127,6 +129,7 @@ fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Ve
                     start: request.start,
                     end: Instant::now(),
                     operation: operation_of(&request.head),
+                    response_bytes: response.last_body_bytes,
                 });
             }
         })
@@ -170,6 +173,9 @@ fn copy(mut from: TcpStream, mut to: TcpStream, mut seen: impl FnMut(&[u8])) {
 struct ResponseFramer {
     head: Vec<u8>,
     body: Option<Body>,
+    /// Body bytes of the response being read, and of the last one that ended.
+    body_bytes: usize,
+    last_body_bytes: usize,
 }
 
 enum Body {
@@ -197,6 +203,7 @@ impl ResponseFramer {
                     ended |= self.feed(&rest);
                     if matches!(self.body, Some(Body::Length(0))) {
                         self.body = None;
+                        self.response_ended();
                         ended = true;
                     }
                 }
@@ -204,22 +211,30 @@ impl ResponseFramer {
                     let taken = (*left).min(bytes.len());
                     *left -= taken;
                     bytes = &bytes[taken..];
+                    self.body_bytes += taken;
                     if *left == 0 {
                         self.body = None;
+                        self.response_ended();
                         ended = true;
                     }
                 }
                 Some(Body::Chunked(seen)) => {
                     seen.extend_from_slice(bytes);
+                    self.body_bytes += bytes.len();
                     bytes = &[];
                     if seen.ends_with(b"\r\n0\r\n\r\n") || seen.as_slice() == b"0\r\n\r\n" {
                         self.body = None;
+                        self.response_ended();
                         ended = true;
                     }
                 }
             }
         }
         ended
+    }
+
+    fn response_ended(&mut self) {
+        self.last_body_bytes = std::mem::take(&mut self.body_bytes);
     }
 }
 
@@ -256,10 +271,13 @@ mod tests {
             let (a, b) = response.split_at(split);
             assert!(!framer.feed(a), "ended early at {split}");
             assert!(framer.feed(b), "did not end at {split}");
+            assert_eq!(framer.last_body_bytes, 5);
         }
         let mut framer = ResponseFramer::default();
         assert!(framer.feed(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"));
+        assert_eq!(framer.last_body_bytes, 0);
         assert!(framer.feed(response), "a second response on the connection");
+        assert_eq!(framer.last_body_bytes, 5);
     }
 
     #[test]
@@ -364,6 +382,7 @@ mod tests {
             start: at(start),
             end: at(end),
             operation: None,
+            response_bytes: 0,
         };
         // 0-10 and 5-12 overlap (12 ms), 20-25 stands alone (5 ms), 21-22 lies inside it.
         let exchanges = [

@@ -4,19 +4,17 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::config::endpoint::DefaultResolver;
 use secrecy::ExposeSecret;
 
 use crate::auth::KeyDocument;
 use crate::error::AppError;
-use crate::store::{RegionalEndpoint, sdk_config, sdk_error};
+use crate::store::{sdk_config, sdk_error};
 use crate::tls::{TlsSettings, https_client};
 
 /// The Secrets Manager client on `sdk` (DynamoDB's timeouts, retries and HTTPS client),
 /// reaching `endpoint` if given (moto).
 pub(crate) fn secrets_client_with(sdk: &SdkConfig, endpoint: Option<&str>) -> Client {
-    let mut config = aws_sdk_secretsmanager::config::Builder::from(sdk)
-        .endpoint_resolver(RegionalEndpoint::<DefaultResolver>::default());
+    let mut config = aws_sdk_secretsmanager::config::Builder::from(sdk);
     config.set_endpoint_url(endpoint.map(str::to_owned));
     Client::from_conf(config.build())
 }

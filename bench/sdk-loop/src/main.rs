@@ -3,16 +3,18 @@
 //! calling DynamoDB Local in a loop, one operation after another, and nothing else.
 //!
 //! Reads `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `SDK_LOOP_CALLS` (1000), and prints one line per
-//! operation: `<Operation> <CPU nanoseconds per call>`, the process's CPU time (getrusage, all
-//! threads) over the calls ÷ the calls, after a few calls to warm up. The requests look like
-//! the functions': a session put, consistent reads by key, a batch read of three keys, a
-//! counter update, an order-like transaction, a query of a user's sessions.
+//! operation and size: `<Operation> <CPU nanoseconds per call> <response body bytes>`, the
+//! process's CPU time (getrusage, all threads) over the calls ÷ the calls, after a few calls to
+//! warm up. The requests look like the functions': a session put, consistent reads by key, a
+//! batch read of three keys, a counter update, an order-like transaction, a query of a user's
+//! sessions; and the two reads at a list page's size (20 products, 20 orders).
 
 mod operations;
 
 use std::time::Duration;
 
-use operations::{OPERATIONS, Operations};
+use aws_sdk_dynamodb::Client;
+use operations::{OPERATIONS, Operations, ResponseBytes};
 
 const WARM_UP_CALLS: usize = 20;
 
@@ -25,6 +27,15 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let client = shared::store::dynamodb_client(Some(&endpoint), &Default::default()).await;
+    // One atomic store a call, to know what each operation read back.
+    let bytes = ResponseBytes::default();
+    let client = Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .interceptor(bytes.clone())
+            .build(),
+    );
     let operations = Operations::prepare(client, table).await;
     for operation in OPERATIONS {
         for _ in 0..WARM_UP_CALLS {
@@ -35,7 +46,12 @@ async fn main() {
             operations.call(operation).await;
         }
         let per_call = per_call(process_cpu_time().saturating_sub(before), calls);
-        println!("{operation:?} {}", per_call.as_nanos());
+        println!(
+            "{} {} {}",
+            operation.name(),
+            per_call.as_nanos(),
+            bytes.last()
+        );
     }
 }
 

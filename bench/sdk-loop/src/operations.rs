@@ -1,36 +1,98 @@
 //! The calls the loop makes, shaped like the functions' own (`shared/src/store`), on items of
-//! its own in the bench's table.
+//! its own in the bench's table. The reads are made at two sizes: the usual small one, and a
+//! page of 20 items as the list routes read (orders by Query, products by BatchGetItem), so
+//! the budget knows what a response byte costs the SDK.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 use shared::domain::{FamilyId, OrderId, ProductId, UserId};
 use shared::store::attrs::item_type;
 use shared::store::attrs::{
-    COUNT, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, REVOKED, STOCK, TOKEN_DIGEST, TYPE, USER_ID,
+    COUNT, CREATED_AT, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, ID, ITEMS, NAME, PK, PRICE_CENTS,
+    REVOKED, STATUS, STOCK, TOKEN_DIGEST, TOTAL_CENTS, TYPE, UPDATED_AT, USER_ID, VERSION, line,
+    order_status,
 };
 use shared::store::keys;
 
-/// Every operation the functions' store calls, but `DeleteItem` (one function, once).
+/// Every operation the functions' store calls, but `DeleteItem` (one function, once), and the
+/// two reads again at a list page's size.
 #[derive(Debug, Clone, Copy)]
 pub enum Operation {
     GetItem,
     BatchGetItem,
+    BatchGetItemPage,
     PutItem,
     UpdateItem,
     TransactWriteItems,
     Query,
+    QueryPage,
 }
 
-pub const OPERATIONS: [Operation; 6] = [
+pub const OPERATIONS: [Operation; 8] = [
     Operation::GetItem,
     Operation::BatchGetItem,
+    Operation::BatchGetItemPage,
     Operation::PutItem,
     Operation::UpdateItem,
     Operation::TransactWriteItems,
     Operation::Query,
+    Operation::QueryPage,
 ];
+
+/// A list route's page, as the routes read by default.
+const PAGE: usize = shared::pagination::DEFAULT_LIMIT as usize;
+
+impl Operation {
+    /// The DynamoDB operation's name, as the relay reads it from `X-Amz-Target`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::GetItem => "GetItem",
+            Operation::BatchGetItem | Operation::BatchGetItemPage => "BatchGetItem",
+            Operation::PutItem => "PutItem",
+            Operation::UpdateItem => "UpdateItem",
+            Operation::TransactWriteItems => "TransactWriteItems",
+            Operation::Query | Operation::QueryPage => "Query",
+        }
+    }
+}
+
+/// The body size of the last response the client read.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseBytes(Arc<AtomicUsize>);
+
+impl ResponseBytes {
+    pub fn last(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for ResponseBytes {
+    fn name(&self) -> &'static str {
+        "ResponseBytes"
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let bytes = context
+            .response()
+            .and_then(|response| response.body().bytes())
+            .map_or(0, <[u8]>::len);
+        self.0.store(bytes, Ordering::Relaxed);
+        Ok(())
+    }
+}
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -42,6 +104,10 @@ pub struct Operations {
     reader: UserId,
     /// A product-like item with stock for every transaction.
     product: keys::Key,
+    /// A user with a page of orders in `gsi1`, as list-orders reads them.
+    buyer: UserId,
+    /// A page of products, as list-products reads them.
+    catalogue: Vec<ProductId>,
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -61,6 +127,8 @@ impl Operations {
             session: FamilyId::new(),
             reader,
             product,
+            buyer: UserId::new(),
+            catalogue: (0..PAGE).map(|_| ProductId::new()).collect(),
             client,
             table,
         };
@@ -69,6 +137,12 @@ impl Operations {
         let mut product = operations.product.to_attributes();
         product.insert(STOCK.to_owned(), n(1_000_000_000));
         operations.put(product).await;
+        for _ in 0..PAGE {
+            operations.put(order_item(&operations.buyer)).await;
+        }
+        for id in &operations.catalogue {
+            operations.put(product_item(id)).await;
+        }
         operations
     }
 
@@ -76,10 +150,12 @@ impl Operations {
         match operation {
             Operation::GetItem => self.get().await,
             Operation::BatchGetItem => self.batch_get().await,
+            Operation::BatchGetItemPage => self.batch_get_page().await,
             Operation::PutItem => self.put_session().await,
             Operation::UpdateItem => self.count().await,
             Operation::TransactWriteItems => self.transact().await,
             Operation::Query => self.query().await,
+            Operation::QueryPage => self.query_page().await,
         }
     }
 
@@ -128,6 +204,25 @@ impl Operations {
                 absent(),
             ]))
             .consistent_read(true)
+            .build()
+            .expect("keys");
+        self.client
+            .batch_get_item()
+            .request_items(&self.table, request)
+            .send()
+            .await
+            .expect("BatchGetItem");
+    }
+
+    /// A page of products: list-products' read of the catalogue's entries.
+    async fn batch_get_page(&self) {
+        let request = KeysAndAttributes::builder()
+            .set_keys(Some(
+                self.catalogue
+                    .iter()
+                    .map(|id| keys::product(id).to_attributes())
+                    .collect(),
+            ))
             .build()
             .expect("keys");
         self.client
@@ -214,4 +309,70 @@ impl Operations {
             .await
             .expect("Query");
     }
+
+    /// A page of a user's orders from `gsi1`, newest first: list-orders' read.
+    async fn query_page(&self) {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#gpk = :user AND begins_with(#gsk, :orders)")
+            .expression_attribute_names("#gpk", GSI1_PK)
+            .expression_attribute_names("#gsk", GSI1_SK)
+            .expression_attribute_values(":user", s(keys::user_partition(&self.buyer)))
+            .expression_attribute_values(":orders", s(keys::USER_ORDERS_PREFIX))
+            .scan_index_forward(false)
+            .limit(PAGE as i32)
+            .send()
+            .await
+            .expect("Query");
+    }
+}
+
+/// An order of three lines, as create-order writes it (`shared/src/store/orders.rs`).
+fn order_item(buyer: &UserId) -> Item {
+    let id = OrderId::new();
+    let lines = (0..3)
+        .map(|i| {
+            AttributeValue::M(Item::from([
+                (line::PRODUCT_ID.to_owned(), s(ProductId::new().to_string())),
+                (line::QUANTITY.to_owned(), n(i + 1)),
+                (line::UNIT_PRICE_CENTS.to_owned(), n(1999)),
+                (line::LINE_TOTAL_CENTS.to_owned(), n(1999 * (i + 1))),
+            ]))
+        })
+        .collect();
+    let mut item = keys::order(&id).to_attributes();
+    item.extend(keys::user_order(buyer, &id).to_index_attributes());
+    item.extend([
+        (TYPE.to_owned(), s(item_type::ORDER)),
+        (ID.to_owned(), s(id.to_string())),
+        (USER_ID.to_owned(), s(buyer.to_string())),
+        (ITEMS.to_owned(), AttributeValue::L(lines)),
+        (TOTAL_CENTS.to_owned(), n(11_994)),
+        (STATUS.to_owned(), s(order_status::PLACED)),
+        (VERSION.to_owned(), n(1)),
+        (CREATED_AT.to_owned(), s("2026-11-26T12:00:00.000Z")),
+    ]);
+    item
+}
+
+/// A product, as create-product writes it.
+fn product_item(id: &ProductId) -> Item {
+    let mut item = keys::product(id).to_attributes();
+    item.extend(keys::catalogue_entry(id).to_list_attributes());
+    item.extend([
+        (TYPE.to_owned(), s(item_type::PRODUCT)),
+        (ID.to_owned(), s(id.to_string())),
+        (
+            NAME.to_owned(),
+            s("A product of the bench's, named at some length"),
+        ),
+        (PRICE_CENTS.to_owned(), n(1999)),
+        (STOCK.to_owned(), n(100)),
+        (VERSION.to_owned(), n(1)),
+        (CREATED_AT.to_owned(), s("2026-11-26T12:00:00.000Z")),
+        (UPDATED_AT.to_owned(), s("2026-11-26T12:00:00.000Z")),
+    ]);
+    item
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Run, node};
 use crate::functions::{HASHES_SOMETIMES, HASHING};
-use crate::measure::{Calls, Measurement};
+use crate::measure::Measurement;
 use crate::sdk::SdkCost;
 use crate::stats::{median, mib, ms, p50};
 
@@ -118,17 +118,31 @@ pub fn judge(run: &Run) -> Verdicts {
 }
 
 fn init(m: &Measurement, floor: &Measurement) -> Verdict {
-    let (init, floor_init) = (median(&m.init), median(&floor.init));
+    let (init, floor_init) = (median(&m.init), median(beside(&m.floor_init, &floor.init)));
     let budget = floor_init * INIT_TIMES_FLOOR;
     Verdict {
         met: init <= budget,
         what: format!(
-            "{}: init {:.2} ms ≤ {INIT_TIMES_FLOOR} × floor's {:.2} ms = {:.2} ms",
+            "{}: init {:.2} ms ≤ {INIT_TIMES_FLOOR} × floor's {:.2} ms{} = {:.2} ms",
             m.name,
             ms(init),
             ms(floor_init),
+            said_beside(m),
             ms(budget)
         ),
+    }
+}
+
+/// The floor's figures taken beside `m`'s cold starts when there are some, else its own run's.
+fn beside<'a>(paired: &'a [Duration], alone: &'a [Duration]) -> &'a [Duration] {
+    if paired.is_empty() { alone } else { paired }
+}
+
+fn said_beside(m: &Measurement) -> &'static str {
+    if m.floor_init.is_empty() {
+        ""
+    } else {
+        " (started alternately with it)"
     }
 }
 
@@ -174,19 +188,20 @@ fn cold(m: &Measurement, floor: &Measurement, first_hash: Duration) -> Verdict {
     } else {
         Duration::ZERO
     };
-    let floor_cold = median(&floor.cold);
+    let floor_cold = median(beside(&m.floor_cold, &floor.cold));
     let budget = floor_cold + hashing + COLD_ALLOWANCE;
     let own = own_part_of_cold(m);
     Verdict {
         met: own <= budget,
         what: format!(
-            "{}: cold {:.2} ms less {} ({:.2} ms) = {:.2} ms ≤ floor {:.2}{} + {} ms = {:.2} ms",
+            "{}: cold {:.2} ms less {} ({:.2} ms) = {:.2} ms ≤ floor {:.2}{}{} + {} ms = {:.2} ms",
             m.name,
             ms(median(&m.cold)),
             dependencies(m),
             ms(median(&m.cold_dependencies)),
             ms(own),
             ms(floor_cold),
+            said_beside(m),
             if hashing.is_zero() {
                 String::new()
             } else {
@@ -249,7 +264,8 @@ fn rss(m: &Measurement) -> Verdict {
 
 /// A warm call's CPU may be the floor's, the SDK's own for each DynamoDB call the call makes
 /// (counted by the relay, each at its operation's CPU from the bare client loop, both in this
-/// run), one argon2id hash for the hashers (a warm process's, as `hashing::hash_times` times
+/// run, and for response bytes beyond the loop's usual call at the rate the loop read pages
+/// at: `SdkCost::of_calls`), one argon2id hash for the hashers (a warm process's, as `hashing::hash_times` times
 /// it), and 100 µs of ours.
 fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Duration) -> Verdict {
     let hashing = if HASHING.contains(&m.name.as_str()) {
@@ -257,7 +273,8 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
     } else {
         Duration::ZERO
     };
-    let budget = floor.cpu_per_warm + sdk.of_calls(&m.warm_calls) + hashing + WARM_CPU_ALLOWANCE;
+    let sdk_cpu = sdk.of_calls(&m.warm_calls, &m.warm_response_bytes);
+    let budget = floor.cpu_per_warm + sdk_cpu + hashing + WARM_CPU_ALLOWANCE;
     let micros = |d: Duration| d.as_micros();
     Verdict {
         met: m.cpu_per_warm <= budget,
@@ -266,8 +283,8 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
             m.name,
             micros(m.cpu_per_warm),
             micros(floor.cpu_per_warm),
-            micros(sdk.of_calls(&m.warm_calls)),
-            calls_said(&m.warm_calls, sdk),
+            micros(sdk_cpu),
+            calls_said(m, sdk),
             if hashing.is_zero() {
                 String::new()
             } else {
@@ -279,15 +296,29 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
     }
 }
 
-/// "BatchGetItem 1 × 240 µs, GetItem 1 × 230 µs", or that there was none.
-fn calls_said(calls: &Calls, sdk: &SdkCost) -> String {
-    if calls.is_empty() {
+/// "BatchGetItem 1 × 240 µs, Query 1 × 210 µs + 431 µs for 9.8 KB read", or that there was none.
+fn calls_said(m: &Measurement, sdk: &SdkCost) -> String {
+    if m.warm_calls.is_empty() {
         return "no DynamoDB call".to_owned();
     }
-    calls
+    m.warm_calls
         .iter()
         .map(|(operation, count)| {
-            format!("{operation} {count} × {} µs", sdk.of(operation).as_micros())
+            let bytes = m.warm_response_bytes.get(operation).copied().unwrap_or(0);
+            let extra = sdk.of_bytes(operation, *count, bytes);
+            let reading = if extra.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    " + {} µs for its {:.1} KB read",
+                    extra.as_micros(),
+                    bytes as f64 / 1000.0
+                )
+            };
+            format!(
+                "{operation} {count} × {} µs{reading}",
+                sdk.of(operation).as_micros()
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -409,8 +440,11 @@ mod tests {
             per_call: [
                 ("GetItem".to_owned(), us(230)),
                 ("BatchGetItem".to_owned(), us(250)),
+                ("Query".to_owned(), us(200)),
             ]
             .into(),
+            usual_bytes: [("Query".to_owned(), 500)].into(),
+            per_byte_nanos: [("Query".to_owned(), 50.0)].into(),
         };
         // get-user: 70 + 230 + 100 = 400.
         let at_budget = warm("get-user", 400, &[("GetItem", 1)]);
@@ -428,6 +462,21 @@ mod tests {
         assert!(warm_cpu(&login, &floor, &sdk, us(16_000)).met);
         let login = warm("login", 16_881, &[("BatchGetItem", 1), ("GetItem", 2)]);
         assert!(!warm_cpu(&login, &floor, &sdk, us(16_000)).met);
+        // list-orders, a page of 10.5 KB: 70 + 200 + (10 000 B × 50 ns) + 100 = 870.
+        let page = |cpu| Measurement {
+            warm_response_bytes: [("Query".to_owned(), 10_500)].into(),
+            ..warm("list-orders", cpu, &[("Query", 1)])
+        };
+        assert!(warm_cpu(&page(870), &floor, &sdk, us(16_000)).met);
+        let verdict = warm_cpu(&page(871), &floor, &sdk, us(16_000));
+        assert!(!verdict.met);
+        assert!(
+            verdict
+                .what
+                .contains("Query 1 × 200 µs + 500 µs for its 10.5 KB read"),
+            "{}",
+            verdict.what
+        );
     }
 
     #[test]

@@ -54,7 +54,10 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
          compiler only (`-XX:TieredStopAtLevel=1`): its optimising compiler's threads otherwise took a quarter of \
          this 2-core machine's CPU during a run, beside the process being timed; before each function's cold \
          starts the harness waits for the machine to be idle.\n\n\
-         - **init**: spawn → the first `GET /runtime/invocation/next` (everything `main` does before serving).\n\
+         - **init**: spawn → the first `GET /runtime/invocation/next` (everything `main` does before serving). \
+           The init and cold budgets compare with the floor started alternately with the function, one floor \
+           cold start before each of the function's, so both meet the machine as it is at that moment (its \
+           speed drifts between runs and within one).\n\
          - **cold**: spawn → the first response posted (init plus the first request, with its first DynamoDB call \
            on a new connection). {cold} cold starts per subject, each a new process.\n\
          - **DynamoDB Local's own time**, per cold start: the functions reach DynamoDB Local through a \
@@ -64,10 +67,12 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
            The relay's own hop stays in the cold figures; warm processes talk to DynamoDB Local directly.\n\
          - **DynamoDB calls per warm call**: after its timed first request, each cold start's process answers a \
            second, untimed one, whose calls the relay counts by operation (the request's `X-Amz-Target`); the count \
-           most second requests made is the function's. The warm-CPU budget charges each call at the SDK's own CPU \
+           most second requests made is the function's; the relay also counts the bytes of their responses' bodies \
+           (the median over the second requests). The warm-CPU budget charges each call at the SDK's own CPU \
            for its operation, measured in the same run by `bench/sdk-loop`: the functions' DynamoDB client \
            (`shared::store::dynamodb_client`) alone on a current-thread runtime, calling DynamoDB Local in a loop, \
-           the process's CPU (getrusage) ÷ calls: {sdk}.\n\
+           the process's CPU (getrusage) ÷ calls: {sdk}. A response bigger than the loop's usual one (a list \
+           route's page) is charged the rate the loop read a 20-item page at, for the bytes beyond.\n\
          - **warm**: event handed to the waiting `GET /next` → response posted, {warm} sequential invocations \
            on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
            a password on every call).\n\
@@ -149,14 +154,24 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
     )
 }
 
-/// "GetItem 231 µs, PutItem 250 µs, …" per call, or that the loop did not run.
+/// "GetItem 231 µs (0.3 KB read), Query 208 µs (0.4 KB read; 38 ns a byte beyond), …" per
+/// call, or that the loop did not run.
 fn sdk_said(sdk: &crate::sdk::SdkCost) -> String {
     if sdk.per_call.is_empty() {
         return "not measured in this run".to_owned();
     }
     sdk.per_call
         .iter()
-        .map(|(operation, cpu)| format!("{operation} {} µs", cpu.as_micros()))
+        .map(|(operation, cpu)| {
+            let read = sdk.usual_bytes.get(operation).copied().unwrap_or(0) as f64 / 1000.0;
+            match sdk.per_byte_nanos.get(operation) {
+                Some(rate) => format!(
+                    "{operation} {} µs ({read:.1} KB read; {rate:.0} ns a byte beyond that, from a 20-item page)",
+                    cpu.as_micros()
+                ),
+                None => format!("{operation} {} µs ({read:.1} KB read)", cpu.as_micros()),
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -3,9 +3,7 @@ use std::time::Duration;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_dynamodb::config::SharedHttpClient;
-use aws_sdk_dynamodb::config::endpoint::DefaultResolver;
 
-use super::endpoint::RegionalEndpoint;
 use aws_sdk_dynamodb::{Client, config::Credentials};
 
 use crate::tls::{TlsSettings, https_client};
@@ -32,8 +30,7 @@ pub(crate) fn dynamodb_client_with(
     xray_daemon: Option<std::net::SocketAddr>,
 ) -> Client {
     let mut config = aws_sdk_dynamodb::config::Builder::from(sdk)
-        .interceptor(super::call_metrics::CallMetrics::new(xray_daemon))
-        .endpoint_resolver(RegionalEndpoint::<DefaultResolver>::default());
+        .interceptor(super::call_metrics::CallMetrics::new(xray_daemon));
     config.set_endpoint_url(endpoint.map(str::to_owned));
     Client::from_conf(config.build())
 }

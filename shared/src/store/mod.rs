@@ -9,8 +9,6 @@ pub mod attrs;
 mod call_metrics;
 mod cancellation;
 mod client;
-mod endpoint;
-pub(crate) use endpoint::RegionalEndpoint;
 mod errors;
 mod health;
 mod item;
