@@ -149,6 +149,17 @@ async fn measure_metrics_off(
     } else {
         Vec::new()
     };
+    // The same function with its metrics on, started in turn with the metrics-off one.
+    let on = Subject {
+        cold_events: events(app, world, &function, settings.cold, "on-cold").await,
+        counted_events: Vec::new(),
+        warm_events: Vec::new(),
+        env: Vec::new(),
+        name: function.clone(),
+        program: subject.program.clone(),
+        args: subject.args.clone(),
+        memory_mb: subject.memory_mb,
+    };
     let off = Subject {
         name: format!("{function} {METRICS_OFF}"),
         cold_events: events(app, world, &function, settings.cold, "off-cold").await,
@@ -157,8 +168,10 @@ async fn measure_metrics_off(
         env: vec![("METRICS_ENABLED".into(), "false".into())],
         ..subject
     };
-    eprintln!("[bench] {function}: measuring with metrics off");
-    measure_reporting_failures(&off, app, &off.name)
+    eprintln!("[bench] {function}: measuring with metrics off, in turn with metrics on");
+    let m = measure_beside(&off, &on, &app.table);
+    report_failures(&m, &off.name);
+    m
 }
 
 /// The routes the seed's Node.js stack implements (bench/peers/node), measured like ours.

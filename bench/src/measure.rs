@@ -57,12 +57,14 @@ pub struct Measurement {
     pub init: Vec<Duration>,
     /// spawn → first response posted, one per cold start.
     pub cold: Vec<Duration>,
-    /// The floor's init and cold start, each taken just before one of this subject's cold
-    /// starts (`measure_beside`): the machine's speed drifts between runs and within one (the
-    /// floor's own init median moved 1.2–2.8 ms from run to run), so the init and cold budgets
-    /// compare against the floor as it was at the same moments. Empty when not measured so.
-    pub floor_init: Vec<Duration>,
-    pub floor_cold: Vec<Duration>,
+    /// The init and cold start of another subject, one taken just before each of this
+    /// subject's cold starts (`measure_beside`): the floor beside a function, the function with
+    /// its metrics on beside its metrics-off run. The machine's speed drifts between runs and
+    /// within one (the floor's own init median moved 1.2–2.8 ms from run to run), so budgets
+    /// that compare two subjects compare them as they were at the same moments. Empty when not
+    /// measured so.
+    pub beside_init: Vec<Duration>,
+    pub beside_cold: Vec<Duration>,
     /// The time DynamoDB Local or the secret store spent answering that cold start (the time
     /// covered by their exchanges, timed by the relays: `relay::waited`), one per cold start,
     /// in the same order.
@@ -122,19 +124,20 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
     measure_with(subject, None, table)
 }
 
-/// `measure`, with one cold start of `floor` taken before each of `subject`'s.
-pub fn measure_beside(subject: &Subject, floor: &Subject, table: &str) -> Measurement {
-    measure_with(subject, Some(floor), table)
+/// `measure`, with one cold start of `other` taken before each of `subject`'s (on `other`'s
+/// cold events, in turn).
+pub fn measure_beside(subject: &Subject, other: &Subject, table: &str) -> Measurement {
+    measure_with(subject, Some(other), table)
 }
 
-fn measure_with(subject: &Subject, floor: Option<&Subject>, table: &str) -> Measurement {
+fn measure_with(subject: &Subject, other: Option<&Subject>, table: &str) -> Measurement {
     let mut m = Measurement {
         name: subject.name.clone(),
         memory_mb: subject.memory_mb,
         ..Default::default()
     };
     let mut ids = RequestIds::new(subject);
-    cold_starts(subject, floor, table, &mut ids, &mut m);
+    cold_starts(subject, other, table, &mut ids, &mut m);
     warm_loop(subject, table, &mut ids, &mut m);
     m
 }
@@ -143,7 +146,7 @@ fn measure_with(subject: &Subject, floor: Option<&Subject>, table: &str) -> Meas
 /// timing relays, so each start is paired with what those two themselves spent on it.
 fn cold_starts(
     subject: &Subject,
-    floor: Option<&Subject>,
+    other: Option<&Subject>,
     table: &str,
     ids: &mut RequestIds,
     m: &mut Measurement,
@@ -154,13 +157,14 @@ fn cold_starts(
     let mut bytes = Vec::new();
     wait_for_quiet_machine();
     for (start, event) in subject.cold_events.iter().enumerate() {
-        if let Some(floor) = floor {
-            match floor_start(floor, table) {
+        if let Some(other) = other {
+            let event = &other.cold_events[start % other.cold_events.len().max(1)];
+            match start_beside(other, event, table) {
                 Ok((init, cold)) => {
-                    m.floor_init.push(init);
-                    m.floor_cold.push(cold);
+                    m.beside_init.push(init);
+                    m.beside_cold.push(cold);
                 }
-                Err(error) => m.failures.push(format!("floor beside: {error}")),
+                Err(error) => m.failures.push(format!("{} beside: {error}", other.name)),
             }
         }
         let (emulator, env) = prepare(subject, table, &relay.endpoint, &secret_store.endpoint);
@@ -209,21 +213,22 @@ fn cold_starts(
     m.warm_response_bytes = median_by_operation(&bytes);
 }
 
-/// One cold start of the floor: its init and its cold start (it answers any event with `{}`).
-fn floor_start(floor: &Subject, table: &str) -> Result<(Duration, Duration), String> {
+/// One cold start of `other` answering `event`: its init and its cold start. It reaches
+/// DynamoDB Local directly: only its start is compared, not its database time.
+fn start_beside(other: &Subject, event: &str, table: &str) -> Result<(Duration, Duration), String> {
     let (emulator, env) = prepare(
-        floor,
+        other,
         table,
         &database::endpoint(),
         &secret_store_endpoint(),
     );
     let started = Instant::now();
-    let mut running = spawn(floor, &env);
+    let mut running = spawn(other, &env);
     let timed = wait_next(&emulator, &mut running).and_then(|(next, reply)| {
-        let request_id = "floor-beside".to_owned();
+        let request_id = "beside".to_owned();
         let _ = reply.send(Invocation {
             request_id: request_id.clone(),
-            event: "{}".to_owned(),
+            event: event.to_owned(),
         });
         let (answered, _) = wait_response(&emulator, &request_id)?;
         Ok((next - started, answered - started))

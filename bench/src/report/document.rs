@@ -103,7 +103,8 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
          ### Observability's cost\n\n\
          Each function again, the same build with `METRICS_ENABLED=false` (logs as above; no X-Ray daemon, \
          so no subsegment is sent): what its metrics (the recorder, the DynamoDB call interceptor, one EMF \
-         flush per request) add to init, and to get-user's warm CPU.\n\n{observability}\n\
+         flush per request) add to init, and to get-user's warm CPU. Its cold starts take turns with as many \
+         of the same function with metrics on, and the init compared is theirs.\n\n{observability}\n\
          ### Against the Node.js peer\n\n{ratios}\n\
          ## Budgets\n\n\
          `make bench` exits non-zero when one is missed. {budget_summary}\n\n\
