@@ -15,7 +15,6 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider:
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpClient};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use base64::Engine;
 use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, pem::PemObject};
 
@@ -24,6 +23,8 @@ use crate::config::ConfigError;
 /// Amazon Root CA 1–4 and Starfield Services Root CA G2: the set AWS names for its service
 /// endpoints (Amazon Trust Services).
 const AWS_ROOT_CAS: &[u8] = include_bytes!("aws-root-cas.pem");
+/// `webpki-root-certs`' roots as PEM, encoded at build time (`build.rs`).
+const MOZILLA_ROOTS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozilla-roots.pem"));
 
 /// The roots every connection trusts, before any extra CA.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,11 +96,11 @@ impl TlsSettings {
             .expect("the roots are checked PEM")
     }
 
-    /// The roots as PEM, the only form the SDK's trust store takes (so Mozilla's DER roots are
-    /// encoded); called when the first connection is made, not at init (see `https_client`).
+    /// The roots as PEM, the only form the SDK's trust store takes (Mozilla's DER roots are
+    /// encoded at build time); called when the first connection is made, not at init (see `https_client`).
     fn pem_bundles(&self) -> Vec<Vec<u8>> {
         let roots = match self.roots {
-            Roots::Mozilla => pem_encode(webpki_root_certs::TLS_SERVER_ROOT_CERTS),
+            Roots::Mozilla => MOZILLA_ROOTS.to_vec(),
             Roots::AwsOnly => AWS_ROOT_CAS.to_vec(),
         };
         let extra = self.extra_cas.iter().map(|cas| cas.pem.clone());
@@ -147,16 +148,6 @@ fn extra_ca_error(path: &str, reason: String) -> ConfigError {
         path: path.to_owned(),
         reason,
     }
-}
-
-fn pem_encode(certificates: &[CertificateDer<'_>]) -> Vec<u8> {
-    let mut pem = String::new();
-    for der in certificates {
-        pem.push_str("-----BEGIN CERTIFICATE-----\n");
-        base64::engine::general_purpose::STANDARD.encode_string(der, &mut pem);
-        pem.push_str("\n-----END CERTIFICATE-----\n");
-    }
-    pem.into_bytes()
 }
 
 /// The HTTPS client every AWS client of a process shares: the SDK's own (hyper, rustls on
@@ -234,7 +225,7 @@ mod tests {
         // Mozilla's program holds well over a hundred server-auth roots (118 in webpki-root-certs
         // 1.0.11); a few would mean some other set.
         assert!(roots.len() > 100, "{} roots", roots.len());
-        assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
+        assert_eq!(roots, webpki_root_certs::TLS_SERVER_ROOT_CERTS);
         for name in ["ISRG Root X1", "DigiCert Global Root G2"]
             .iter()
             .chain(&AWS_ROOTS)
