@@ -80,6 +80,10 @@ pub struct Measurement {
     /// total in a second request, the median over the second requests): a page of 20 orders
     /// costs the SDK more to read than one session item, and the warm-CPU budget says so.
     pub warm_response_bytes: Calls,
+    /// The bodies of those calls' requests, in bytes, by operation, counted the same way: an
+    /// order's transaction of several items costs the SDK more to serialise and sign than the
+    /// loop's two small actions.
+    pub warm_request_bytes: Calls,
     /// Every HTTP status the subject answered with, cold and warm.
     pub statuses: BTreeSet<u16>,
     /// event handed over → response posted, one per warm invocation.
@@ -154,7 +158,7 @@ fn cold_starts(
     let relay = Relay::start(database::address());
     let secret_store = Relay::start(database::address_of(&secret_store_endpoint()));
     let mut counted = Vec::new();
-    let mut bytes = Vec::new();
+    let (mut sent, mut read) = (Vec::new(), Vec::new());
     wait_for_quiet_machine();
     for (start, event) in subject.cold_events.iter().enumerate() {
         if let Some(other) = other {
@@ -195,7 +199,8 @@ fn cold_starts(
                             match second_request(emulator, &mut running, ids, second, &relay) {
                                 Ok((exchanges, body)) => {
                                     counted.push(count_by_operation(&exchanges));
-                                    bytes.push(bytes_by_operation(&exchanges));
+                                    sent.push(bytes_by_operation(&exchanges, |e| e.request_bytes));
+                                    read.push(bytes_by_operation(&exchanges, |e| e.response_bytes));
                                     check_status(m, "second", &body);
                                 }
                                 Err(error) => m.failures.push(format!("second request: {error}")),
@@ -210,7 +215,8 @@ fn cold_starts(
         running.stop();
     }
     m.warm_calls = most_often(counted);
-    m.warm_response_bytes = median_by_operation(&bytes);
+    m.warm_request_bytes = median_by_operation(&sent);
+    m.warm_response_bytes = median_by_operation(&read);
 }
 
 /// One cold start of `other` answering `event`: its init and its cold start. It reaches
@@ -265,13 +271,17 @@ fn count_by_operation(exchanges: &[crate::relay::Exchange]) -> Calls {
     calls
 }
 
-fn bytes_by_operation(exchanges: &[crate::relay::Exchange]) -> Calls {
-    let mut bytes = Calls::new();
+/// Each operation's total of `bytes` (a request's or a response's body) over `exchanges`.
+fn bytes_by_operation(
+    exchanges: &[crate::relay::Exchange],
+    bytes: impl Fn(&crate::relay::Exchange) -> usize,
+) -> Calls {
+    let mut total = Calls::new();
     for exchange in exchanges {
         let operation = exchange.operation.as_deref().unwrap_or("unknown");
-        *bytes.entry(operation.to_owned()).or_default() += exchange.response_bytes;
+        *total.entry(operation.to_owned()).or_default() += bytes(exchange);
     }
-    bytes
+    total
 }
 
 /// Each operation's median over `requests` (a request without the operation counts as 0).

@@ -33,14 +33,25 @@ pub struct Exchange {
     /// The operation the request named (`GetItem`, `TransactWriteItems`, `GetSecretValue`…),
     /// when its head said.
     pub operation: Option<String>,
+    /// The request's body, in bytes: what the client had to serialise and sign.
+    pub request_bytes: usize,
     /// The response's body, in bytes: what the client had to read and deserialise.
     pub response_bytes: usize,
 }
 
-/// The request being answered: when its first byte came, and its head as far as read.
+/// The request being answered: when its first byte came, its head as far as read, and how
+/// many bytes came in all.
 struct OpenRequest {
     start: Instant,
     head: Vec<u8>,
+    bytes: usize,
+}
+
+impl OpenRequest {
+    /// The bytes after the head: the body (one request at a time on a connection).
+    fn body_bytes(&self) -> usize {
+        find(&self.head, b"\r\n\r\n").map_or(0, |end| self.bytes.saturating_sub(end + 4))
+    }
 }
 
 /// The time during which at least one of `exchanges` was open: calls made side by side (the
@@ -112,7 +123,9 @@ fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Ve
             let request = open.get_or_insert_with(|| OpenRequest {
                 start: Instant::now(),
                 head: Vec::new(),
+                bytes: 0,
             });
+            request.bytes += bytes.len();
             // Only the head is kept: the operation is named there.
             if find(&request.head, b"\r\n\r\n").is_none() {
                 request.head.extend_from_slice(bytes);
@@ -129,6 +142,7 @@ fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Ve
                     start: request.start,
                     end: Instant::now(),
                     operation: operation_of(&request.head),
+                    request_bytes: request.body_bytes(),
                     response_bytes: response.last_body_bytes,
                 });
             }
@@ -372,6 +386,9 @@ mod tests {
             exchanges[0].operation.as_deref(),
             Some("TransactWriteItems")
         );
+        // The bodies both ways: `{}` out, `{}` back.
+        assert_eq!(exchanges[0].request_bytes, 2);
+        assert_eq!(exchanges[0].response_bytes, 2);
     }
 
     #[test]
@@ -382,6 +399,7 @@ mod tests {
             start: at(start),
             end: at(end),
             operation: None,
+            request_bytes: 0,
             response_bytes: 0,
         };
         // 0-10 and 5-12 overlap (12 ms), 20-25 stands alone (5 ms), 21-22 lies inside it.

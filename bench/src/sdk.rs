@@ -8,22 +8,41 @@ use std::time::Duration;
 
 use crate::measure::Calls;
 
-/// CPU per call of each operation the loop made, and what a bigger response adds.
+/// CPU per call of each operation the loop made, and what bigger bodies add.
 ///
-/// The SDK's CPU for a call grows with what it reads back: a page of 20 orders is ~10 KB of
-/// nested attribute values to tokenise and allocate, one session item ~0.3 KB. The loop makes
-/// its reads at two sizes (one item, a page of 20), which gives each such operation a cost per
-/// response byte; a function's call is charged its operation's usual call, plus that rate for
-/// the bytes its response carried beyond the loop's usual one (the relay counts them).
+/// The SDK's CPU for a call grows with what it writes and reads: a page of 20 orders is ~12 KB
+/// of nested attribute values to tokenise and allocate, one session item ~0.3 KB; an order's
+/// transaction of five items is serialised and signed (SHA-256 over the body) at several
+/// times the loop's two small actions. The loop makes some operations at two sizes (the reads
+/// as 20-item pages, the transaction as an order of three lines), which gives a CPU rate per
+/// response byte and per request byte; a function's call is charged its operation's usual
+/// cost, plus those rates for the bytes its request and response carried beyond the loop's
+/// usual call (the relay counts them).
 #[derive(Debug, Clone, Default)]
 pub struct SdkCost {
-    /// CPU per call of the loop's usual call of each operation (its smallest response).
+    /// CPU per call of the loop's usual call of each operation (its smallest).
     pub per_call: BTreeMap<String, Duration>,
-    /// The body bytes of that usual call's response.
-    pub usual_bytes: BTreeMap<String, usize>,
-    /// Nanoseconds of CPU per response byte beyond the usual call's, for the operations the
-    /// loop also read a page with.
-    pub per_byte_nanos: BTreeMap<String, f64>,
+    /// The body bytes of that usual call's request and response.
+    pub usual: BTreeMap<String, Bodies>,
+    /// Nanoseconds of CPU per response byte, for the operations the loop read a page with.
+    pub per_response_byte: BTreeMap<String, f64>,
+    /// Nanoseconds of CPU per request byte, for the operations the loop also made larger.
+    pub per_request_byte: BTreeMap<String, f64>,
+}
+
+/// A call's body sizes, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Bodies {
+    pub request: usize,
+    pub response: usize,
+}
+
+/// An operation's measured rate, else the mean of the rates measured for others, else none.
+fn rate(rates: &BTreeMap<String, f64>, operation: &str) -> f64 {
+    rates
+        .get(operation)
+        .copied()
+        .unwrap_or_else(|| rates.values().sum::<f64>() / (rates.len().max(1) as f64))
 }
 
 impl SdkCost {
@@ -40,34 +59,32 @@ impl SdkCost {
         total / (self.per_call.len().max(1) as u32)
     }
 
-    /// Nanoseconds per response byte for `operation`: its own rate, else the mean of those
-    /// measured (a large GetItem is read by the same deserialiser as a page), else none.
-    fn rate(&self, operation: &str) -> f64 {
-        self.per_byte_nanos
-            .get(operation)
-            .copied()
-            .unwrap_or_else(|| {
-                let rates = &self.per_byte_nanos;
-                rates.values().sum::<f64>() / (rates.len().max(1) as f64)
-            })
-    }
-
-    /// What reading `bytes` of responses over `count` calls of `operation` adds to those calls'
-    /// usual cost.
-    pub fn of_bytes(&self, operation: &str, count: usize, bytes: usize) -> Duration {
-        let usual = self.usual_bytes.get(operation).copied().unwrap_or(0) * count;
-        let beyond = bytes.saturating_sub(usual) as f64;
-        Duration::from_nanos((beyond * self.rate(operation)).max(0.0) as u64)
+    /// What `count` calls of `operation` sending and reading `bodies` in all add to their usual
+    /// cost: (for the request bytes beyond the usual, for the response bytes beyond).
+    pub fn of_bodies(&self, operation: &str, count: usize, bodies: Bodies) -> (Duration, Duration) {
+        let usual = self.usual.get(operation).copied().unwrap_or_default();
+        let beyond = |total: usize, usual: usize| total.saturating_sub(usual * count) as f64;
+        let nanos = |n: f64| Duration::from_nanos(n.max(0.0) as u64);
+        (
+            nanos(beyond(bodies.request, usual.request) * rate(&self.per_request_byte, operation)),
+            nanos(
+                beyond(bodies.response, usual.response) * rate(&self.per_response_byte, operation),
+            ),
+        )
     }
 
     /// What `calls` cost the SDK: each call at its operation's CPU, and the bytes their
-    /// responses carried (`bytes`, by operation) beyond the usual ones.
-    pub fn of_calls(&self, calls: &Calls, bytes: &Calls) -> Duration {
+    /// requests and responses carried (`sent`, `read`, by operation) beyond the usual ones.
+    pub fn of_calls(&self, calls: &Calls, sent: &Calls, read: &Calls) -> Duration {
         calls
             .iter()
             .map(|(operation, count)| {
-                let read = bytes.get(operation).copied().unwrap_or(0);
-                self.of(operation) * *count as u32 + self.of_bytes(operation, *count, read)
+                let bodies = Bodies {
+                    request: sent.get(operation).copied().unwrap_or(0),
+                    response: read.get(operation).copied().unwrap_or(0),
+                };
+                let (writing, reading) = self.of_bodies(operation, *count, bodies);
+                self.of(operation) * *count as u32 + writing + reading
             })
             .sum()
     }
@@ -91,33 +108,41 @@ pub fn measure(bin_dir: &Path, table: &str, calls: usize) -> SdkCost {
     parse(&String::from_utf8_lossy(&output.stdout))
 }
 
-/// The loop's lines: `<Operation> <nanoseconds per call> <response body bytes>`, one per
-/// size the operation was read at.
+/// The loop's lines: `<Operation> <nanoseconds per call> <response body bytes> <request body
+/// bytes>`, one per size the operation was made at. Of two sizes, the CPU between them is put
+/// on the body that grew the more.
 fn parse(text: &str) -> SdkCost {
-    let mut sizes: BTreeMap<String, Vec<(usize, Duration)>> = BTreeMap::new();
+    let mut sizes: BTreeMap<String, Vec<(Bodies, Duration)>> = BTreeMap::new();
     for line in text.lines() {
         let mut fields = line.split_whitespace();
         let (Some(operation), Some(Ok(nanos))) = (fields.next(), fields.next().map(str::parse))
         else {
             continue;
         };
-        let bytes = fields.next().and_then(|b| b.parse().ok()).unwrap_or(0);
+        let mut number = || fields.next().and_then(|b| b.parse().ok()).unwrap_or(0);
+        let response = number();
+        let request = number();
         sizes
             .entry(operation.to_owned())
             .or_default()
-            .push((bytes, Duration::from_nanos(nanos)));
+            .push((Bodies { request, response }, Duration::from_nanos(nanos)));
     }
     let mut sdk = SdkCost::default();
     for (operation, mut measured) in sizes {
-        measured.sort();
-        let (small_bytes, small_cpu) = measured[0];
-        let (large_bytes, large_cpu) = measured[measured.len() - 1];
+        measured.sort_by_key(|(bodies, _)| bodies.request + bodies.response);
+        let (small, small_cpu) = measured[0];
+        let (large, large_cpu) = measured[measured.len() - 1];
         sdk.per_call.insert(operation.clone(), small_cpu);
-        sdk.usual_bytes.insert(operation.clone(), small_bytes);
-        if large_bytes > small_bytes {
-            let extra = large_cpu.as_nanos() as f64 - small_cpu.as_nanos() as f64;
-            let rate = extra / (large_bytes - small_bytes) as f64;
-            sdk.per_byte_nanos.insert(operation, rate.max(0.0));
+        sdk.usual.insert(operation.clone(), small);
+        let extra = large_cpu.as_nanos() as f64 - small_cpu.as_nanos() as f64;
+        let grown_request = large.request.saturating_sub(small.request);
+        let grown_response = large.response.saturating_sub(small.response);
+        if grown_response > grown_request {
+            let rate = extra / grown_response as f64;
+            sdk.per_response_byte.insert(operation, rate.max(0.0));
+        } else if grown_request > 0 {
+            let rate = extra / grown_request as f64;
+            sdk.per_request_byte.insert(operation, rate.max(0.0));
         }
     }
     sdk
@@ -131,40 +156,102 @@ mod tests {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
     }
 
+    fn none() -> Calls {
+        Calls::new()
+    }
+
     #[test]
     fn each_call_is_charged_at_its_operation_and_the_rest_at_the_mean() {
-        let sdk = parse("GetItem 200000 300\nTransactWriteItems 400000 2\nnoise\n");
+        let sdk = parse("GetItem 200000 300 100\nTransactWriteItems 400000 2 900\nnoise\n");
         assert_eq!(sdk.of("GetItem"), Duration::from_micros(200));
         assert_eq!(sdk.mean(), Duration::from_micros(300));
         assert_eq!(sdk.of("DeleteItem"), Duration::from_micros(300));
         let made = calls(&[("GetItem", 2), ("TransactWriteItems", 1), ("DeleteItem", 1)]);
         assert_eq!(
-            sdk.of_calls(&made, &Calls::new()),
+            sdk.of_calls(&made, &none(), &none()),
             Duration::from_micros(1100)
         );
-        assert_eq!(sdk.of_calls(&Calls::new(), &Calls::new()), Duration::ZERO);
+        assert_eq!(sdk.of_calls(&none(), &none(), &none()), Duration::ZERO);
     }
 
     #[test]
     fn bigger_responses_are_charged_at_the_rate_the_loop_read_pages_at() {
         // One item (500 B) 200 µs, a page (10 500 B) 700 µs: 50 ns a byte beyond 500 B.
-        let sdk =
-            parse("Query 200000 500\nQuery 700000 10500\nGetItem 180000 300\nPutItem 250000 2\n");
+        let sdk = parse(
+            "Query 200000 500 150\nQuery 700000 10500 160\nGetItem 180000 300 100\nPutItem 250000 2 400\n",
+        );
         assert_eq!(sdk.of("Query"), Duration::from_micros(200));
-        let page = |bytes| sdk.of_calls(&calls(&[("Query", 1)]), &calls(&[("Query", bytes)]));
+        let page = |bytes| {
+            sdk.of_calls(
+                &calls(&[("Query", 1)]),
+                &none(),
+                &calls(&[("Query", bytes)]),
+            )
+        };
         assert_eq!(page(10_500), Duration::from_micros(700));
         assert_eq!(page(4_500), Duration::from_micros(400));
         // No smaller than the usual call, whatever the bytes say.
         assert_eq!(page(100), Duration::from_micros(200));
         // Two calls: the usual bytes are counted twice before any extra.
-        let twice = sdk.of_calls(&calls(&[("Query", 2)]), &calls(&[("Query", 1_000)]));
+        let twice = sdk.of_calls(
+            &calls(&[("Query", 2)]),
+            &none(),
+            &calls(&[("Query", 1_000)]),
+        );
         assert_eq!(twice, Duration::from_micros(400));
         // An operation read at one size only takes the measured rate: a 2 300 B item.
-        let item = sdk.of_calls(&calls(&[("GetItem", 1)]), &calls(&[("GetItem", 2_300)]));
+        let item = sdk.of_calls(
+            &calls(&[("GetItem", 1)]),
+            &none(),
+            &calls(&[("GetItem", 2_300)]),
+        );
         assert_eq!(item, Duration::from_micros(280));
+        // No request rate was measured, so bigger requests add nothing.
+        let put = sdk.of_calls(
+            &calls(&[("PutItem", 1)]),
+            &calls(&[("PutItem", 4_000)]),
+            &none(),
+        );
+        assert_eq!(put, Duration::from_micros(250));
         // Without any page measured, bytes add nothing.
-        let flat = parse("GetItem 180000 300\n");
-        let big = flat.of_calls(&calls(&[("GetItem", 1)]), &calls(&[("GetItem", 9_000)]));
+        let flat = parse("GetItem 180000 300 100\n");
+        let big = flat.of_calls(
+            &calls(&[("GetItem", 1)]),
+            &none(),
+            &calls(&[("GetItem", 9_000)]),
+        );
         assert_eq!(big, Duration::from_micros(180));
+    }
+
+    #[test]
+    fn bigger_requests_are_charged_at_the_rate_the_loop_sent_a_larger_transaction_at() {
+        // Two small actions (900 B) 400 µs, an order of five (2 900 B) 600 µs: 100 ns a byte.
+        let sdk = parse(
+            "TransactWriteItems 400000 2 900\nTransactWriteItems 600000 2 2900\nPutItem 250000 2 400\n",
+        );
+        assert_eq!(sdk.of("TransactWriteItems"), Duration::from_micros(400));
+        let order = |bytes| {
+            sdk.of_calls(
+                &calls(&[("TransactWriteItems", 1)]),
+                &calls(&[("TransactWriteItems", bytes)]),
+                &calls(&[("TransactWriteItems", 2)]),
+            )
+        };
+        assert_eq!(order(2_900), Duration::from_micros(600));
+        assert_eq!(order(1_900), Duration::from_micros(500));
+        // Another operation's big request takes the measured rate: 400 B beyond PutItem's.
+        let put = sdk.of_calls(
+            &calls(&[("PutItem", 1)]),
+            &calls(&[("PutItem", 800)]),
+            &none(),
+        );
+        assert_eq!(put, Duration::from_micros(290));
+        // The response rate stays unmeasured: a big response adds nothing.
+        let read = sdk.of_calls(
+            &calls(&[("PutItem", 1)]),
+            &none(),
+            &calls(&[("PutItem", 5_000)]),
+        );
+        assert_eq!(read, Duration::from_micros(250));
     }
 }

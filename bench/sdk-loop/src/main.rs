@@ -3,18 +3,20 @@
 //! calling DynamoDB Local in a loop, one operation after another, and nothing else.
 //!
 //! Reads `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `SDK_LOOP_CALLS` (1000), and prints one line per
-//! operation and size: `<Operation> <CPU nanoseconds per call> <response body bytes>`, the
+//! operation and size: `<Operation> <CPU nanoseconds per call> <response body bytes> <request
+//! body bytes>`, the
 //! process's CPU time (getrusage, all threads) over the calls ÷ the calls, after a few calls to
 //! warm up. The requests look like the functions': a session put, consistent reads by key, a
 //! batch read of three keys, a counter update, an order-like transaction, a query of a user's
-//! sessions; and the two reads at a list page's size (20 products, 20 orders).
+//! sessions; the two reads at a list page's size (20 products, 20 orders), and the transaction
+//! as an order of three lines.
 
 mod operations;
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use operations::{OPERATIONS, Operations, ResponseBytes};
+use operations::{Bodies, OPERATIONS, Operations};
 
 const WARM_UP_CALLS: usize = 20;
 
@@ -27,8 +29,8 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let client = shared::store::dynamodb_client(Some(&endpoint), &Default::default()).await;
-    // One atomic store a call, to know what each operation read back.
-    let bytes = ResponseBytes::default();
+    // Two atomic stores a call, to know what each operation sent and read back.
+    let bytes = Bodies::default();
     let client = Client::from_conf(
         client
             .config()
@@ -47,10 +49,11 @@ async fn main() {
         }
         let per_call = per_call(process_cpu_time().saturating_sub(before), calls);
         println!(
-            "{} {} {}",
+            "{} {} {} {}",
             operation.name(),
             per_call.as_nanos(),
-            bytes.last()
+            bytes.last_read(),
+            bytes.last_sent()
         );
     }
 }

@@ -1,24 +1,27 @@
 //! The calls the loop makes, shaped like the functions' own (`shared/src/store`), on items of
-//! its own in the bench's table. The reads are made at two sizes: the usual small one, and a
-//! page of 20 items as the list routes read (orders by Query, products by BatchGetItem), so
-//! the budget knows what a response byte costs the SDK.
+//! its own in the bench's table. Three are made at two sizes: the reads as the usual small one
+//! and as a page of 20 items, as the list routes read (orders by Query, products by
+//! BatchGetItem), and the transaction as two small actions and as an order of three lines, as
+//! create-order writes, so the budget knows what a response byte and a request byte cost the SDK.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
-use shared::domain::{FamilyId, OrderId, ProductId, UserId};
+use shared::domain::{FamilyId, IdempotencyKey, OrderId, ProductId, UserId};
 use shared::store::attrs::item_type;
 use shared::store::attrs::{
-    COUNT, CREATED_AT, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, ID, ITEMS, NAME, PK, PRICE_CENTS,
-    REVOKED, STATUS, STOCK, TOKEN_DIGEST, TOTAL_CENTS, TYPE, UPDATED_AT, USER_ID, VERSION, line,
-    order_status,
+    ARCHIVED_AT, COUNT, CREATED_AT, EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, ID, ITEMS, NAME, ORDER_ID,
+    PK, PRICE_CENTS, REQUEST_DIGEST, REVOKED, STATUS, STOCK, TOKEN_DIGEST, TOTAL_CENTS, TYPE,
+    UPDATED_AT, USER_ID, VERSION, line, order_status,
 };
 use shared::store::keys;
 
@@ -32,20 +35,25 @@ pub enum Operation {
     PutItem,
     UpdateItem,
     TransactWriteItems,
+    TransactWriteItemsOrder,
     Query,
     QueryPage,
 }
 
-pub const OPERATIONS: [Operation; 8] = [
+pub const OPERATIONS: [Operation; 9] = [
     Operation::GetItem,
     Operation::BatchGetItem,
     Operation::BatchGetItemPage,
     Operation::PutItem,
     Operation::UpdateItem,
     Operation::TransactWriteItems,
+    Operation::TransactWriteItemsOrder,
     Operation::Query,
     Operation::QueryPage,
 ];
+
+/// The lines of the larger order.
+const ORDER_LINES: usize = 3;
 
 /// A list route's page, as the routes read by default.
 const PAGE: usize = shared::pagination::DEFAULT_LIMIT as usize;
@@ -58,25 +66,45 @@ impl Operation {
             Operation::BatchGetItem | Operation::BatchGetItemPage => "BatchGetItem",
             Operation::PutItem => "PutItem",
             Operation::UpdateItem => "UpdateItem",
-            Operation::TransactWriteItems => "TransactWriteItems",
+            Operation::TransactWriteItems | Operation::TransactWriteItemsOrder => {
+                "TransactWriteItems"
+            }
             Operation::Query | Operation::QueryPage => "Query",
         }
     }
 }
 
-/// The body size of the last response the client read.
+/// The body sizes of the last request the client sent and the last response it read.
 #[derive(Debug, Clone, Default)]
-pub struct ResponseBytes(Arc<AtomicUsize>);
+pub struct Bodies {
+    sent: Arc<AtomicUsize>,
+    read: Arc<AtomicUsize>,
+}
 
-impl ResponseBytes {
-    pub fn last(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
+impl Bodies {
+    pub fn last_sent(&self) -> usize {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    pub fn last_read(&self) -> usize {
+        self.read.load(Ordering::Relaxed)
     }
 }
 
-impl Intercept for ResponseBytes {
+impl Intercept for Bodies {
     fn name(&self) -> &'static str {
-        "ResponseBytes"
+        "Bodies"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let bytes = context.request().body().bytes().map_or(0, <[u8]>::len);
+        self.sent.store(bytes, Ordering::Relaxed);
+        Ok(())
     }
 
     fn read_after_execution(
@@ -89,7 +117,7 @@ impl Intercept for ResponseBytes {
             .response()
             .and_then(|response| response.body().bytes())
             .map_or(0, <[u8]>::len);
-        self.0.store(bytes, Ordering::Relaxed);
+        self.read.store(bytes, Ordering::Relaxed);
         Ok(())
     }
 }
@@ -108,6 +136,8 @@ pub struct Operations {
     buyer: UserId,
     /// A page of products, as list-products reads them.
     catalogue: Vec<ProductId>,
+    /// Products with stock for the larger order's lines.
+    shelf: Vec<ProductId>,
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -129,6 +159,7 @@ impl Operations {
             product,
             buyer: UserId::new(),
             catalogue: (0..PAGE).map(|_| ProductId::new()).collect(),
+            shelf: (0..ORDER_LINES).map(|_| ProductId::new()).collect(),
             client,
             table,
         };
@@ -143,6 +174,11 @@ impl Operations {
         for id in &operations.catalogue {
             operations.put(product_item(id)).await;
         }
+        for id in &operations.shelf {
+            let mut product = product_item(id);
+            product.insert(STOCK.to_owned(), n(1_000_000_000));
+            operations.put(product).await;
+        }
         operations
     }
 
@@ -154,6 +190,7 @@ impl Operations {
             Operation::PutItem => self.put_session().await,
             Operation::UpdateItem => self.count().await,
             Operation::TransactWriteItems => self.transact().await,
+            Operation::TransactWriteItemsOrder => self.transact_order().await,
             Operation::Query => self.query().await,
             Operation::QueryPage => self.query_page().await,
         }
@@ -289,6 +326,61 @@ impl Operations {
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put).build())
             .transact_items(TransactWriteItem::builder().update(sell).build())
+            .send()
+            .await
+            .expect("TransactWriteItems");
+    }
+
+    /// An order of three lines with its idempotency record, each line selling one unit on
+    /// condition of stock, price and the product being on sale: create-order's transaction.
+    async fn transact_order(&self) {
+        let order = order_item(&self.buyer);
+        let key = IdempotencyKey::parse(&OrderId::new().to_string()).expect("an id is a valid key");
+        let mut record = keys::idempotency(&self.buyer, &key).to_attributes();
+        record.extend([
+            (TYPE.to_owned(), s(item_type::IDEMPOTENCY)),
+            (REQUEST_DIGEST.to_owned(), s("0".repeat(64))),
+            (ORDER_ID.to_owned(), order[ID].clone()),
+            (EXPIRES_AT.to_owned(), n(4_000_000_000)),
+        ]);
+        let new = |item: Item| {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .build()
+                .expect("a put");
+            TransactWriteItem::builder().put(put).build()
+        };
+        let sell = |id: &ProductId| {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::product(id).to_attributes()))
+                .update_expression("SET #stock = #stock - :quantity, #version = #version + :one")
+                .condition_expression(
+                    "attribute_exists(#pk) AND #stock >= :quantity AND #price = :price \
+                     AND attribute_not_exists(#archived)",
+                )
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#stock", STOCK)
+                .expression_attribute_names("#version", VERSION)
+                .expression_attribute_names("#price", PRICE_CENTS)
+                .expression_attribute_names("#archived", ARCHIVED_AT)
+                .expression_attribute_values(":quantity", n(1))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":price", n(1999))
+                .build()
+                .expect("an update");
+            TransactWriteItem::builder().update(update).build()
+        };
+        let items = [new(order), new(record)]
+            .into_iter()
+            .chain(self.shelf.iter().map(sell))
+            .collect();
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
             .send()
             .await
             .expect("TransactWriteItems");

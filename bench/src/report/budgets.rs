@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Run, node};
 use crate::functions::{HASHES_SOMETIMES, HASHING};
 use crate::measure::Measurement;
-use crate::sdk::SdkCost;
+use crate::sdk::{Bodies, SdkCost};
 use crate::stats::{median, mib, ms, p50};
 
 /// Init may take at most this many times the floor's.
@@ -281,7 +281,7 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
     } else {
         Duration::ZERO
     };
-    let sdk_cpu = sdk.of_calls(&m.warm_calls, &m.warm_response_bytes);
+    let sdk_cpu = sdk.of_calls(&m.warm_calls, &m.warm_request_bytes, &m.warm_response_bytes);
     let budget = floor.cpu_per_warm + sdk_cpu + hashing + WARM_CPU_ALLOWANCE;
     let micros = |d: Duration| d.as_micros();
     Verdict {
@@ -304,7 +304,8 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
     }
 }
 
-/// "BatchGetItem 1 × 240 µs, Query 1 × 210 µs + 431 µs for 9.8 KB read", or that there was none.
+/// "BatchGetItem 1 × 240 µs, Query 1 × 210 µs + 431 µs for its 9.8 KB read", or that there
+/// was none.
 fn calls_said(m: &Measurement, sdk: &SdkCost) -> String {
     if m.warm_calls.is_empty() {
         return "no DynamoDB call".to_owned();
@@ -312,20 +313,28 @@ fn calls_said(m: &Measurement, sdk: &SdkCost) -> String {
     m.warm_calls
         .iter()
         .map(|(operation, count)| {
-            let bytes = m.warm_response_bytes.get(operation).copied().unwrap_or(0);
-            let extra = sdk.of_bytes(operation, *count, bytes);
-            let reading = if extra.is_zero() {
-                String::new()
-            } else {
-                format!(
-                    " + {} µs for its {:.1} KB read",
-                    extra.as_micros(),
-                    bytes as f64 / 1000.0
-                )
+            let bytes = |of: &crate::measure::Calls| of.get(operation).copied().unwrap_or(0);
+            let bodies = Bodies {
+                request: bytes(&m.warm_request_bytes),
+                response: bytes(&m.warm_response_bytes),
+            };
+            let (writing, reading) = sdk.of_bodies(operation, *count, bodies);
+            let said = |extra: Duration, what: &str, bytes: usize| {
+                if extra.is_zero() {
+                    String::new()
+                } else {
+                    format!(
+                        " + {} µs for its {:.1} KB {what}",
+                        extra.as_micros(),
+                        bytes as f64 / 1000.0
+                    )
+                }
             };
             format!(
-                "{operation} {count} × {} µs{reading}",
-                sdk.of(operation).as_micros()
+                "{operation} {count} × {} µs{}{}",
+                sdk.of(operation).as_micros(),
+                said(writing, "sent", bodies.request),
+                said(reading, "read", bodies.response)
             )
         })
         .collect::<Vec<_>>()
@@ -451,8 +460,16 @@ mod tests {
                 ("Query".to_owned(), us(200)),
             ]
             .into(),
-            usual_bytes: [("Query".to_owned(), 500)].into(),
-            per_byte_nanos: [("Query".to_owned(), 50.0)].into(),
+            usual: [(
+                "Query".to_owned(),
+                Bodies {
+                    request: 150,
+                    response: 500,
+                },
+            )]
+            .into(),
+            per_response_byte: [("Query".to_owned(), 50.0)].into(),
+            per_request_byte: Default::default(),
         };
         // get-user: 70 + 230 + 100 = 400.
         let at_budget = warm("get-user", 400, &[("GetItem", 1)]);

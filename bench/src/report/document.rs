@@ -67,12 +67,14 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
            The relay's own hop stays in the cold figures; warm processes talk to DynamoDB Local directly.\n\
          - **DynamoDB calls per warm call**: after its timed first request, each cold start's process answers a \
            second, untimed one, whose calls the relay counts by operation (the request's `X-Amz-Target`); the count \
-           most second requests made is the function's; the relay also counts the bytes of their responses' bodies \
-           (the median over the second requests). The warm-CPU budget charges each call at the SDK's own CPU \
+           most second requests made is the function's. The warm-CPU budget charges each call at the SDK's own CPU \
            for its operation, measured in the same run by `bench/sdk-loop`: the functions' DynamoDB client \
            (`shared::store::dynamodb_client`) alone on a current-thread runtime, calling DynamoDB Local in a loop, \
            the process's CPU (getrusage) ÷ calls: {sdk}. A response bigger than the loop's usual one (a list \
-           route's page) is charged the rate the loop read a 20-item page at, for the bytes beyond.\n\
+           route's page) is charged the rate the loop read a 20-item page at, for the bytes beyond; a request \
+           bigger than the usual one (an order's transaction) the rate the loop sent an order of three lines at; \
+           an operation with no rate of its own takes the mean of the others'. The relay counts the request and \
+           response bodies of the counted second requests (medians).\n\
          - **warm**: event handed to the waiting `GET /next` → response posted, {warm} sequential invocations \
            on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
            a password on every call).\n\
@@ -155,8 +157,8 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
     )
 }
 
-/// "GetItem 231 µs (0.3 KB read), Query 208 µs (0.4 KB read; 38 ns a byte beyond), …" per
-/// call, or that the loop did not run.
+/// "GetItem 231 µs (0.3 KB read), Query 208 µs (0.4 KB read; 38 ns a byte read beyond), …"
+/// per call, or that the loop did not run.
 fn sdk_said(sdk: &crate::sdk::SdkCost) -> String {
     if sdk.per_call.is_empty() {
         return "not measured in this run".to_owned();
@@ -164,14 +166,26 @@ fn sdk_said(sdk: &crate::sdk::SdkCost) -> String {
     sdk.per_call
         .iter()
         .map(|(operation, cpu)| {
-            let read = sdk.usual_bytes.get(operation).copied().unwrap_or(0) as f64 / 1000.0;
-            match sdk.per_byte_nanos.get(operation) {
-                Some(rate) => format!(
-                    "{operation} {} µs ({read:.1} KB read; {rate:.0} ns a byte beyond that, from a 20-item page)",
-                    cpu.as_micros()
-                ),
-                None => format!("{operation} {} µs ({read:.1} KB read)", cpu.as_micros()),
-            }
+            let usual = sdk.usual.get(operation).copied().unwrap_or_default();
+            let kb = |bytes: usize| bytes as f64 / 1000.0;
+            let rate = match (
+                sdk.per_response_byte.get(operation),
+                sdk.per_request_byte.get(operation),
+            ) {
+                (Some(rate), _) => {
+                    format!("; {rate:.0} ns a byte read beyond that, from a 20-item page")
+                }
+                (None, Some(rate)) => {
+                    format!("; {rate:.0} ns a byte sent beyond that, from an order of three lines")
+                }
+                (None, None) => String::new(),
+            };
+            format!(
+                "{operation} {} µs ({:.1} KB sent, {:.1} KB read{rate})",
+                cpu.as_micros(),
+                kb(usual.request),
+                kb(usual.response)
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")
