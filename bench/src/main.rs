@@ -121,7 +121,7 @@ async fn run(settings: Settings) {
 }
 
 /// The floor: a bare runtime answering `{}`, what every function is measured against (alone,
-/// and one cold start before each of every function's).
+/// and one cold start beside each of every function's).
 fn floor(settings: &Settings) -> Subject {
     Subject {
         name: "floor".into(),

@@ -57,7 +57,7 @@ pub struct Measurement {
     pub init: Vec<Duration>,
     /// spawn → first response posted, one per cold start.
     pub cold: Vec<Duration>,
-    /// The init and cold start of another subject, one taken just before each of this
+    /// The init and cold start of another subject, one taken beside each of this
     /// subject's cold starts (`measure_beside`): the floor beside a function, the function with
     /// its metrics on beside its metrics-off run. The machine's speed drifts between runs and
     /// within one (the floor's own init median moved 1.2–2.8 ms from run to run), so budgets
@@ -128,7 +128,7 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
     measure_with(subject, None, table)
 }
 
-/// `measure`, with one cold start of `other` taken before each of `subject`'s (on `other`'s
+/// `measure`, with one cold start of `other` taken beside each of `subject`'s (on `other`'s
 /// cold events, in turn).
 pub fn measure_beside(subject: &Subject, other: &Subject, table: &str) -> Measurement {
     measure_with(subject, Some(other), table)
@@ -160,16 +160,22 @@ fn cold_starts(
     let mut counted = Vec::new();
     let (mut sent, mut read) = (Vec::new(), Vec::new());
     wait_for_quiet_machine();
-    for (start, event) in subject.cold_events.iter().enumerate() {
-        if let Some(other) = other {
-            let event = &other.cold_events[start % other.cold_events.len().max(1)];
-            match start_beside(other, event, table) {
-                Ok((init, cold)) => {
-                    m.beside_init.push(init);
-                    m.beside_cold.push(cold);
-                }
-                Err(error) => m.failures.push(format!("{} beside: {error}", other.name)),
+    // The other subject goes first on even starts and second on odd ones: each then follows
+    // the other as often, so neither is always the one started just after the busier process.
+    let beside = |start: usize, m: &mut Measurement| {
+        let Some(other) = other else { return };
+        let event = &other.cold_events[start % other.cold_events.len().max(1)];
+        match start_beside(other, event, table) {
+            Ok((init, cold)) => {
+                m.beside_init.push(init);
+                m.beside_cold.push(cold);
             }
+            Err(error) => m.failures.push(format!("{} beside: {error}", other.name)),
+        }
+    };
+    for (start, event) in subject.cold_events.iter().enumerate() {
+        if start % 2 == 0 {
+            beside(start, m);
         }
         let (emulator, env) = prepare(subject, table, &relay.endpoint, &secret_store.endpoint);
         relay.take();
@@ -213,6 +219,9 @@ fn cold_starts(
             Err(error) => m.failures.push(format!("cold init: {error}")),
         }
         running.stop();
+        if start % 2 == 1 {
+            beside(start, m);
+        }
     }
     m.warm_calls = most_often(counted);
     m.warm_request_bytes = median_by_operation(&sent);

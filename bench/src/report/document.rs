@@ -56,7 +56,7 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
          starts the harness waits for the machine to be idle.\n\n\
          - **init**: spawn → the first `GET /runtime/invocation/next` (everything `main` does before serving). \
            The init and cold budgets compare with the floor started alternately with the function, one floor \
-           cold start before each of the function's, so both meet the machine as it is at that moment (its \
+           cold start beside each of the function's, before it and after it in turn, so both meet the machine as it is at that moment (its \
            speed drifts between runs and within one).\n\
          - **cold**: spawn → the first response posted (init plus the first request, with its first DynamoDB call \
            on a new connection). {cold} cold starts per subject, each a new process.\n\
