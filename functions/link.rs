@@ -1,13 +1,12 @@
 //! The build script of every function (and of the bench's floor, which must be linked the same
 //! way): release binaries for Linux are linked as position-dependent executables (`-no-pie`).
 //!
-//! Why: a position-independent executable is relocated by the dynamic loader at every start:
-//! ~21 000 relative relocations, each a write that copies a page of `.data.rel.ro` on first
-//! touch. Linked at a fixed address, none of that happens: get-user's exec-to-exit 2.37 → 2.01 ms
-//! and 284 → 197 page faults, interleaved runs of the same build (bench/notes.md, "Init: a
-//! position-dependent binary"). The cost is ASLR for the binary's own image (the stack, heap
-//! and shared libraries are still randomised), the trade Go makes by default; SECURITY.md says
-//! so. `LINK_PIE=1` at build time keeps the position-independent default.
+//! Why: a position-independent executable is relocated by the dynamic loader at every start,
+//! tens of thousands of writes that each copy a page of `.data.rel.ro` on first touch; linked
+//! at a fixed address, none of that happens, and init is measurably shorter (bench/notes.md,
+//! "Init: a position-dependent binary"). The cost is ASLR for the binary's own image (the
+//! stack, heap and shared libraries are still randomised), the trade Go makes by default;
+//! SECURITY.md says so. `LINK_PIE=1` at build time keeps the position-independent default.
 //!
 //! Debug builds (tests, `cargo lambda watch`) are left as rustc links them.
 

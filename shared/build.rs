@@ -1,7 +1,7 @@
 //! Mozilla's roots (`webpki-root-certs`) as PEM text, written at build time into
 //! `$OUT_DIR/mozilla-roots.pem` for `src/tls/mod.rs`: the SDK's trust store takes PEM only, and
-//! encoding the compiled-in DER at run time cost each process's first request about 0.9 M
-//! instructions (bench/notes.md, "The first request: the trust store").
+//! encoding the compiled-in DER at run time was a measurable part of each process's first
+//! request (bench/notes.md, "The first request: the trust store").
 
 use std::fmt::Write as _;
 

@@ -3,7 +3,6 @@ use std::time::Duration;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_dynamodb::config::SharedHttpClient;
-
 use aws_sdk_dynamodb::{Client, config::Credentials};
 
 use crate::tls::{TlsSettings, https_client};
