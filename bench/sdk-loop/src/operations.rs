@@ -388,33 +388,29 @@ impl Operations {
 
     /// A user's sessions from `gsi1` (one item).
     async fn query(&self) {
-        self.client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI1)
-            .key_condition_expression("#gpk = :user AND begins_with(#gsk, :sessions)")
-            .expression_attribute_names("#gpk", GSI1_PK)
-            .expression_attribute_names("#gsk", GSI1_SK)
-            .expression_attribute_values(":user", s(keys::user_partition(&self.reader)))
-            .expression_attribute_values(":sessions", s(keys::USER_SESSIONS_PREFIX))
-            .send()
-            .await
-            .expect("Query");
+        self.user_items(&self.reader, keys::USER_SESSIONS_PREFIX, None)
+            .await;
     }
 
     /// A page of a user's orders from `gsi1`, newest first: list-orders' read.
     async fn query_page(&self) {
+        self.user_items(&self.buyer, keys::USER_ORDERS_PREFIX, Some(PAGE as i32))
+            .await;
+    }
+
+    /// `user`'s items in `gsi1` whose sort key starts with `prefix`, newest first, `limit` at most.
+    async fn user_items(&self, user: &UserId, prefix: &str, limit: Option<i32>) {
         self.client
             .query()
             .table_name(&self.table)
             .index_name(GSI1)
-            .key_condition_expression("#gpk = :user AND begins_with(#gsk, :orders)")
+            .key_condition_expression("#gpk = :user AND begins_with(#gsk, :prefix)")
             .expression_attribute_names("#gpk", GSI1_PK)
             .expression_attribute_names("#gsk", GSI1_SK)
-            .expression_attribute_values(":user", s(keys::user_partition(&self.buyer)))
-            .expression_attribute_values(":orders", s(keys::USER_ORDERS_PREFIX))
+            .expression_attribute_values(":user", s(keys::user_partition(user)))
+            .expression_attribute_values(":prefix", s(prefix))
             .scan_index_forward(false)
-            .limit(PAGE as i32)
+            .set_limit(limit)
             .send()
             .await
             .expect("Query");
