@@ -608,8 +608,31 @@ async fn price_changes_racing_orders_never_sell_at_a_price_the_product_did_not_h
     let app = Arc::new(TestApp::spawn().await);
     let admin = app.admin("root@example.com").await;
     let buyers = buyers(&app, 8).await;
+    // A round in which every order ran before the first price change (or after the last)
+    // proves nothing, and the scheduler sometimes does that: rounds on fresh products until
+    // one has orders at two prices, each round held to the same invariants.
+    for round in 0..ROUNDS {
+        if orders_raced_price_changes(&app, &admin, &buyers, round).await {
+            return;
+        }
+    }
+    panic!("the prices never changed while orders were placed, in {ROUNDS} rounds");
+}
+
+const ROUNDS: usize = 4;
+
+/// One round of the race above on a product of its own: true when its orders were placed at
+/// more than one price.
+async fn orders_raced_price_changes(
+    app: &Arc<TestApp>,
+    admin: &User,
+    buyers: &[User],
+    round: usize,
+) -> bool {
     let initial_price = 1000;
-    let tea = app.product("Tea", initial_price, 10_000).await;
+    let tea = app
+        .product(&format!("Tea {round}"), initial_price, 10_000)
+        .await;
 
     let mut requests = Vec::new();
     let mut new_prices = (initial_price + 1)..;
@@ -630,7 +653,7 @@ async fn price_changes_racing_orders_never_sell_at_a_price_the_product_did_not_h
             });
         }
     }
-    let outcomes = race(&app, &admin, requests).await;
+    let outcomes = race(app, admin, requests).await;
 
     // The product's history as the PATCHes wrote it: version → the price from then on, if
     // that PATCH set one.
@@ -660,7 +683,7 @@ async fn price_changes_racing_orders_never_sell_at_a_price_the_product_did_not_h
             }
         }
     }
-    let record = stored(&app, &tea.id).await;
+    let record = stored(app, &tea.id).await;
     let last_version = record.product.version;
     let mut price = initial_price;
     let mut prices_at_sales = Vec::new();
@@ -689,8 +712,5 @@ async fn price_changes_racing_orders_never_sell_at_a_price_the_product_did_not_h
         assert!(order_prices.contains(&order.items[0].unit_price_cents.get()));
     }
     let distinct: std::collections::BTreeSet<_> = order_prices.iter().collect();
-    assert!(
-        distinct.len() > 1,
-        "the prices changed while orders were placed"
-    );
+    distinct.len() > 1
 }
