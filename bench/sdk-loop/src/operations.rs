@@ -234,32 +234,24 @@ impl Operations {
     /// Three keys, one of them present: login's lookup.
     async fn batch_get(&self) {
         let absent = || keys::session(&FamilyId::new()).to_attributes();
-        let request = KeysAndAttributes::builder()
-            .set_keys(Some(vec![
-                keys::session(&self.session).to_attributes(),
-                absent(),
-                absent(),
-            ]))
-            .consistent_read(true)
-            .build()
-            .expect("keys");
-        self.client
-            .batch_get_item()
-            .request_items(&self.table, request)
-            .send()
-            .await
-            .expect("BatchGetItem");
+        let present = keys::session(&self.session).to_attributes();
+        self.batch_read(vec![present, absent(), absent()]).await;
     }
 
     /// A page of products: list-products' read of the catalogue's entries.
     async fn batch_get_page(&self) {
+        let page = self
+            .catalogue
+            .iter()
+            .map(|id| keys::product(id).to_attributes());
+        self.batch_read(page.collect()).await;
+    }
+
+    /// Strongly consistent, as every batch read of the store's is (`Store::read_items`).
+    async fn batch_read(&self, keys: Vec<Item>) {
         let request = KeysAndAttributes::builder()
-            .set_keys(Some(
-                self.catalogue
-                    .iter()
-                    .map(|id| keys::product(id).to_attributes())
-                    .collect(),
-            ))
+            .set_keys(Some(keys))
+            .consistent_read(true)
             .build()
             .expect("keys");
         self.client
@@ -305,13 +297,6 @@ impl Operations {
     async fn transact(&self) {
         let mut order = keys::order(&OrderId::new()).to_attributes();
         order.insert(TYPE.to_owned(), s(item_type::ORDER));
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(order))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .expect("a put");
         let sell = Update::builder()
             .table_name(&self.table)
             .set_key(Some(self.product.to_attributes()))
@@ -322,13 +307,8 @@ impl Operations {
             .expression_attribute_values(":quantity", n(1))
             .build()
             .expect("an update");
-        self.client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(sell).build())
-            .send()
-            .await
-            .expect("TransactWriteItems");
+        let sell = TransactWriteItem::builder().update(sell).build();
+        self.transact_items(vec![self.new_item(order), sell]).await;
     }
 
     /// An order of three lines with its idempotency record, each line selling one unit on
@@ -343,16 +323,6 @@ impl Operations {
             (ORDER_ID.to_owned(), order[ID].clone()),
             (EXPIRES_AT.to_owned(), n(4_000_000_000)),
         ]);
-        let new = |item: Item| {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .build()
-                .expect("a put");
-            TransactWriteItem::builder().put(put).build()
-        };
         let sell = |id: &ProductId| {
             let update = Update::builder()
                 .table_name(&self.table)
@@ -374,10 +344,26 @@ impl Operations {
                 .expect("an update");
             TransactWriteItem::builder().update(update).build()
         };
-        let items = [new(order), new(record)]
+        let items = [self.new_item(order), self.new_item(record)]
             .into_iter()
             .chain(self.shelf.iter().map(sell))
             .collect();
+        self.transact_items(items).await;
+    }
+
+    /// A put of `item` on condition its key is new, as every write of a new item is.
+    fn new_item(&self, item: Item) -> TransactWriteItem {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("a put");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    async fn transact_items(&self, items: Vec<TransactWriteItem>) {
         self.client
             .transact_write_items()
             .set_transact_items(Some(items))
