@@ -25,7 +25,7 @@ fn data<'a>(response: &'a TestResponse, field: &str) -> &'a str {
 async fn a_whole_session_logs_no_password_hash_or_token() {
     let app = TestApp::spawn().await;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap();
-    let login = shared::App::build(app.config_via(&endpoint)).await;
+    let login = shared::App::build_signing(app.config_via(&endpoint)).await;
     let (logs, _guard) = CapturedLogs::start();
     let password = "a passphrase nobody logs";
 

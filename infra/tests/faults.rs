@@ -44,7 +44,7 @@ impl World {
     async fn new() -> Self {
         let direct = TestApp::spawn().await;
         let proxy = FaultProxy::start(&std::env::var("DYNAMODB_ENDPOINT").unwrap()).await;
-        let app = App::build(direct.config_via(proxy.endpoint())).await;
+        let app = App::build_signing(direct.config_via(proxy.endpoint())).await;
         let ada = direct.user("Ada", "ada@example.com").await;
         let admin = direct.admin("root@example.com").await;
         let tea = direct.product("Tea", 450, 1000).await;

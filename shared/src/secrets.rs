@@ -8,7 +8,7 @@ use secrecy::ExposeSecret;
 
 use crate::auth::KeyDocument;
 use crate::error::AppError;
-use crate::store::{sdk_config, sdk_error};
+use crate::store::{sdk_error, tool_sdk_config};
 use crate::tls::{TlsSettings, https_client};
 
 /// The Secrets Manager client on `sdk` (DynamoDB's timeouts, retries and HTTPS client),
@@ -21,7 +21,7 @@ pub(crate) fn secrets_client_with(sdk: &SdkConfig, endpoint: Option<&str>) -> Cl
 
 /// The Secrets Manager client for tools (the `keys` bin, tests), trusting `tls`.
 pub async fn secrets_client(endpoint: Option<&str>, tls: &TlsSettings) -> Client {
-    let sdk = sdk_config(https_client(tls), endpoint.is_some()).await;
+    let sdk = tool_sdk_config(https_client(tls), endpoint.is_some()).await;
     secrets_client_with(&sdk, endpoint)
 }
 

@@ -12,8 +12,8 @@
 //! DynamoDB items (password hashes) and the runtime logs whole events (passwords, tokens).
 //! Those stay capped whatever the setting says.
 
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::LevelFilter;
+use tracing::Level;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
@@ -39,20 +39,28 @@ const PAYLOAD_LOGGERS: &[(&str, &str)] = &[
     ("lambda_http", "info"),
 ];
 
-/// The filter for `RUST_LOG`-style `directives`, with payload loggers capped.
+/// The filter for `RUST_LOG`-style `directives` (`level`, `target=level`, comma-separated; a
+/// string it cannot read means `info`), with payload loggers capped.
 ///
-/// A cap only ever lowers a level: it is added only when the directives ask for more than it
-/// allows. (Added unconditionally, `lambda_runtime=info` under `RUST_LOG=warn` would switch the
+/// A cap only ever lowers a level: it is added only where the directives let through more than
+/// it allows. (Added unconditionally, `lambda_runtime=info` under `RUST_LOG=warn` would switch the
 /// runtime's per-invocation spans on: work on every request that nobody asked for.)
-pub fn filter(directives: &str) -> EnvFilter {
-    let mut filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
-    let most_verbose = filter.max_level_hint().unwrap_or(LevelFilter::TRACE);
+///
+/// Targets, not `EnvFilter`: span and field directives are not worth the regular-expression
+/// engine `EnvFilter` links into every binary (bench/notes.md, "arm64 zips: what only three
+/// functions need").
+pub fn filter(directives: &str) -> Targets {
+    let mut filter: Targets = directives
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO));
     for (target, level) in PAYLOAD_LOGGERS {
         let cap: LevelFilter = level.parse().expect("the caps are valid levels");
-        if most_verbose > cap
-            && let Ok(directive) = format!("{target}={level}").parse()
-        {
-            filter = filter.add_directive(directive);
+        let above_cap = match cap.into_level() {
+            Some(Level::WARN) => Level::INFO,
+            _ => Level::DEBUG,
+        };
+        if filter.would_enable(target, &above_cap) {
+            filter = filter.with_target(*target, cap);
         }
     }
     filter
@@ -153,9 +161,9 @@ fn init_logs() {
             .with(json_layer(&FunctionIdentity::from_env(), std::io::stdout))
             .init();
     } else {
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_target(false)
+        tracing_subscriber::registry()
+            .with(filter)
+            .with(tracing_subscriber::fmt::layer().with_target(false))
             .init();
     }
 }
@@ -239,5 +247,28 @@ mod tests {
             tracing::warn!(target: "lambda_runtime", "a problem");
         });
         assert_eq!(n, 1, "under warn only the warning passes");
+        let quieter = passed("aws_smithy_runtime=error,debug", || {
+            tracing::warn!(target: "aws_smithy_runtime", "a retry");
+            tracing::debug!(target: "shared", "ours");
+        });
+        assert_eq!(
+            quieter, 1,
+            "a payload logger asked for less than its cap keeps it"
+        );
+    }
+
+    #[test]
+    fn directives_name_targets_and_a_default() {
+        let n = passed("shared=debug,warn", || {
+            tracing::debug!(target: "shared::store", "ours, below");
+            tracing::info!(target: "other", "someone else's");
+            tracing::warn!(target: "other", "someone else's warning");
+        });
+        assert_eq!(n, 2);
+        let unreadable = passed("shared=[", || {
+            tracing::info!(target: "anything", "at info");
+            tracing::debug!(target: "anything", "at debug");
+        });
+        assert_eq!(unreadable, 1, "directives it cannot read mean info");
     }
 }

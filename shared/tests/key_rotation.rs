@@ -29,7 +29,7 @@ async fn rotation_signs_no_one_out_and_revocation_ends_the_old_keys_tokens() {
     let test = TestApp::spawn().await;
     let (logs, _guard) = CapturedLogs::start();
     let ada = test.user("Ada", "ada@example.com").await;
-    let app = App::build(quick(test.handler_config())).await;
+    let app = App::build_signing(quick(test.handler_config())).await;
     let old = test.session(&ada).await;
     assert_eq!(kid_of(&old.access_token), test.keys.access.current.kid);
 
@@ -185,7 +185,7 @@ async fn init_does_not_wait_for_the_secret_store() {
     let mut config = test.handler_config();
     config.secrets_manager_endpoint = Some(secrets.endpoint().to_owned());
 
-    let app = tokio::time::timeout(Duration::from_secs(2), App::build(config))
+    let app = tokio::time::timeout(Duration::from_secs(2), App::build_signing(config))
         .await
         .expect("init returns while the secret store hangs");
     let signing = tokio::time::timeout(Duration::from_millis(300), app.tokens.issue_access(&ada));
@@ -198,4 +198,40 @@ async fn init_does_not_wait_for_the_secret_store() {
         .unwrap()
         .token;
     assert_eq!(kid_of(token.expose_secret()), test.keys.access.current.kid);
+}
+
+/// A function that only verifies holds nothing that signs, whatever its environment says: given
+/// the signing functions' secret ids, it opens no connection to the secret store and refuses to
+/// issue a token, while it still verifies them. The same settings, signing: the read starts.
+#[tokio::test]
+async fn a_verifying_function_reads_no_secret_and_signs_nothing() {
+    let test = TestApp::spawn().await;
+    let ada = test.user("Ada", "ada@example.com").await;
+    let secret_store = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = test.handler_config();
+    assert!(config.access_key_secret_id.is_some() && config.refresh_key_secret_id.is_some());
+    config.secrets_manager_endpoint =
+        Some(format!("http://{}", secret_store.local_addr().unwrap()));
+
+    let verifying = App::build(config.clone()).await;
+    assert!(verifying.tokens.issue_access(&ada).await.is_err());
+    assert!(
+        verifying
+            .tokens
+            .verify_access(&test.token(&ada))
+            .await
+            .is_ok()
+    );
+    let connection = tokio::time::timeout(Duration::from_millis(500), secret_store.accept()).await;
+    assert!(
+        connection.is_err(),
+        "a verifying function reached the secret store"
+    );
+
+    let _signing = App::build_signing(config).await;
+    let connection = tokio::time::timeout(Duration::from_secs(5), secret_store.accept()).await;
+    assert!(
+        connection.is_ok(),
+        "a signing function reads its keys from the start"
+    );
 }

@@ -13,7 +13,7 @@ use rcgen::{
     KeyPair, KeyUsagePurpose,
 };
 use shared::store::dynamodb_client;
-use shared::tls::TlsSettings;
+use shared::tls::{Roots, TlsSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -61,6 +61,7 @@ impl PrivateCa {
 struct FakeDynamoDb {
     url: String,
     answered: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl FakeDynamoDb {
@@ -72,10 +73,12 @@ impl FakeDynamoDb {
         );
         let acceptor = TlsAcceptor::from(Arc::new(ca.server.clone()));
         let answered = Arc::new(AtomicUsize::new(0));
-        let counter = answered.clone();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (counter, connected) = (answered.clone(), connections.clone());
         tokio::spawn(async move {
             loop {
                 let (tcp, _) = listener.accept().await.unwrap();
+                connected.fetch_add(1, Ordering::SeqCst);
                 let (acceptor, counter) = (acceptor.clone(), counter.clone());
                 tokio::spawn(async move {
                     let Ok(mut tls) = acceptor.accept(tcp).await else {
@@ -93,13 +96,22 @@ impl FakeDynamoDb {
                 });
             }
         });
-        Self { url, answered }
+        Self {
+            url,
+            answered,
+            connections,
+        }
     }
 
     /// A `GetItem` through the client `dynamodb_client` builds with `tls`; `Err` holds the whole
     /// error chain.
     async fn get_item(&self, tls: &TlsSettings) -> Result<(), String> {
-        let client = dynamodb_client(Some(&self.url), tls).await;
+        get_item_with(&dynamodb_client(Some(&self.url), tls).await).await
+    }
+}
+
+async fn get_item_with(client: &aws_sdk_dynamodb::Client) -> Result<(), String> {
+    {
         client
             .get_item()
             .table_name("app")
@@ -195,4 +207,33 @@ async fn the_aws_pin_refuses_a_non_aws_chain_and_still_takes_an_extra_ca() {
         .expect("the extra CA is trusted beside the pin");
     assert_eq!(server.answered.load(Ordering::SeqCst), 1);
     std::fs::remove_file(file).unwrap();
+}
+
+/// The default trust tries AWS's five roots first and widens to Mozilla's set (here a stand-in
+/// holding the private CA: nobody can sign with a Mozilla root) when a chain is unknown to
+/// them: one refused handshake, then the call succeeds, and the client's later calls go
+/// straight to the wider set.
+#[tokio::test]
+async fn a_chain_unknown_to_the_aws_roots_widens_the_trust_once() {
+    let ca = PrivateCa::new();
+    let server = FakeDynamoDb::start(&ca).await;
+    let mut tls = settings(&[]);
+    tls.roots = Roots::MozillaStandIn(Box::leak(ca.ca_pem.clone().into_boxed_slice()));
+    let client = dynamodb_client(Some(&server.url), &tls).await;
+
+    get_item_with(&client).await.expect("trusted once widened");
+    assert_eq!(server.answered.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        2,
+        "one handshake refused by AWS's roots, one accepted by the wider set"
+    );
+
+    get_item_with(&client).await.expect("still trusted");
+    assert_eq!(server.answered.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        3,
+        "no second refusal"
+    );
 }

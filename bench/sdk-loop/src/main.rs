@@ -1,5 +1,5 @@
 //! The AWS SDK's own CPU per DynamoDB call, for `make bench`'s warm-CPU budget: the functions'
-//! client (`shared::store::dynamodb_client`, the same settings, interceptor and runtime flavour)
+//! client (`shared::store::function_dynamodb_client`, the same settings, interceptor and runtime flavour)
 //! calling DynamoDB Local in a loop, one operation after another, and nothing else.
 //!
 //! Reads `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `SDK_LOOP_CALLS` (1000), and prints one line per
@@ -28,7 +28,7 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
-    let client = shared::store::dynamodb_client(Some(&endpoint), &Default::default()).await;
+    let client = shared::store::function_dynamodb_client(Some(&endpoint), &Default::default());
     // Two atomic stores a call, to know what each operation sent and read back.
     let bytes = Bodies::default();
     let client = Client::from_conf(

@@ -11,7 +11,7 @@ const ROUTE: &str = "POST /auth/login";
 
 /// Login wired as its `main` wires it, on the test's table, its calls recorded like `app.app`'s.
 async fn login_for(app: &TestApp) -> App {
-    App::build(app.handler_config()).await
+    App::build_signing(app.handler_config()).await
 }
 
 async fn attempt(login: &App, email: &str, password: &str, ip: &str) -> TestResponse {
@@ -177,7 +177,7 @@ async fn limits_and_window_are_settings() {
     app.user("Ada", "ada@example.com").await;
     let mut config = app.handler_config();
     config.login_limits.per_email = 2;
-    let login = App::build(config).await;
+    let login = App::build_signing(config).await;
     for _ in 0..2 {
         attempt(&login, "ada@example.com", "wrong password", "198.51.100.1").await;
     }

@@ -3,6 +3,6 @@ use shared::App;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let app = App::from_env().await?;
+    let app = App::signing_from_env().await?;
     shared::http::run(|req| logout::handle(&app, req)).await
 }

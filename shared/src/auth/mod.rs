@@ -15,6 +15,7 @@ mod verified;
 
 pub use guard::Caller;
 pub use jwks::{Jwk, JwkSet};
+pub(crate) use key_cache::KeyCache;
 pub(crate) use keys::base64_key;
 pub use keys::{
     AccessKey, KeyBytes, KeyDocument, KeyDocumentError, KeySet, PublicKey, RefreshKey, Rotating,
@@ -24,6 +25,7 @@ pub use password::PasswordHasher;
 pub use rotation::KeyHome;
 pub use sessions::{RefreshToken, TokenPair, end_session, refresh_session, start_session};
 pub(crate) use sources::{SecretIds, published_keys, signing_keys};
+pub(crate) use tokens::SigningKeys;
 pub use tokens::{
     ACCESS_TOKEN_TTL_SECS, AccessClaims, IssuedToken, REFRESH_TOKEN_TTL_SECS, RefreshClaims,
     TokenKeys, TokenKind, TokenRules,

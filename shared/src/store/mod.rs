@@ -24,8 +24,8 @@ mod transaction;
 mod users;
 mod verification;
 
-pub use client::dynamodb_client;
-pub(crate) use client::{dynamodb_client_with, sdk_config};
+pub use client::{dynamodb_client, function_dynamodb_client};
+pub(crate) use client::{dynamodb_client_with, function_sdk_config, tool_sdk_config};
 pub use errors::sdk_error;
 pub use login_failures::{LoginFailures, LoginLookup, LoginWindow};
 pub use orders::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, IdempotencyRecord, PlaceOrderError};

@@ -85,7 +85,7 @@ impl TestApp {
             refresh_secret_id: refresh_secret_id(&table),
         };
         let keys = key_home.init().await.expect("test keys are written");
-        let direct = App::build(signing_config(&table, &endpoint, &key_home)).await;
+        let direct = App::build_signing(signing_config(&table, &endpoint, &key_home)).await;
         let capacity = CapacityMeter::default();
         let throttle = Arc::new(Throttle::default());
         let wire = wire::HandlerWire {
@@ -94,7 +94,7 @@ impl TestApp {
             throttle: throttle.clone(),
         };
         let relay = Relay::start_with(&endpoint, wire).await;
-        let app = App::build(signing_config(&table, relay.endpoint(), &key_home)).await;
+        let app = App::build_signing(signing_config(&table, relay.endpoint(), &key_home)).await;
         Self {
             app,
             direct,

@@ -2,10 +2,14 @@
 //!
 //! - `TLS_TRUST=mozilla-roots` (the default): Mozilla's root program, compiled into the binary
 //!   (`webpki-root-certs`), so init reads no file; it works wherever a standard client would.
+//!   Connections try AWS's five roots (part of the program) first and load the rest only for a
+//!   chain they do not know (`widening.rs`).
 //! - `TLS_TRUST=aws-roots`: only the five roots that sign AWS endpoints, for those who want
 //!   nobody else able to impersonate AWS.
 //! - `TLS_EXTRA_CA_FILE=/path/bundle.pem`: more roots on top of either (a TLS-inspecting proxy,
 //!   an https endpoint signed by a private authority), read and checked once at init.
+
+mod widening;
 
 use std::fmt;
 
@@ -29,11 +33,17 @@ const MOZILLA_ROOTS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozilla-r
 /// The roots every connection trusts, before any extra CA.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Roots {
-    /// Mozilla's root program, as browsers and standard clients trust.
+    /// Mozilla's root program, as browsers and standard clients trust (AWS's five first: see
+    /// `widening.rs`).
     #[default]
     Mozilla,
     /// The five roots that sign AWS endpoints, and no other.
     AwsOnly,
+    /// Tests only: a set standing in for Mozilla's, since nobody can sign a chain with one of
+    /// Mozilla's roots here.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    MozillaStandIn(&'static [u8]),
 }
 
 /// The TLS trust of the AWS clients: which roots, plus an optional bundle of extra CAs.
@@ -96,22 +106,34 @@ impl TlsSettings {
             .expect("the roots are checked PEM")
     }
 
-    /// The roots as PEM, the only form the SDK's trust store takes (Mozilla's DER roots are
-    /// encoded at build time); called when the first connection is made, not at init (see `https_client`).
+    /// Every root trusted in the end, as PEM (the only form the SDK's trust store takes; Mozilla's
+    /// DER roots are encoded at build time).
+    #[cfg(test)]
     fn pem_bundles(&self) -> Vec<Vec<u8>> {
-        let roots = match self.roots {
-            Roots::Mozilla => MOZILLA_ROOTS.to_vec(),
-            Roots::AwsOnly => AWS_ROOT_CAS.to_vec(),
-        };
-        let extra = self.extra_cas.iter().map(|cas| cas.pem.clone());
-        std::iter::once(roots).chain(extra).collect()
+        self.bundles_with(self.wide_roots().unwrap_or(AWS_ROOT_CAS))
     }
 
-    fn trust_store(&self) -> TrustStore {
-        self.pem_bundles()
-            .into_iter()
-            .fold(TrustStore::empty(), TrustStore::with_pem_certificate)
+    /// `roots` and the extra CAs, if any.
+    fn bundles_with(&self, roots: &[u8]) -> Vec<Vec<u8>> {
+        let extra = self.extra_cas.iter().map(|cas| cas.pem.clone());
+        std::iter::once(roots.to_vec()).chain(extra).collect()
     }
+
+    /// The set a connection widens to from AWS's five; none for the AWS pin.
+    fn wide_roots(&self) -> Option<&'static [u8]> {
+        match self.roots {
+            Roots::Mozilla => Some(MOZILLA_ROOTS),
+            Roots::AwsOnly => None,
+            #[cfg(feature = "test-support")]
+            Roots::MozillaStandIn(pem) => Some(pem),
+        }
+    }
+}
+
+fn trust_store(bundles: Vec<Vec<u8>>) -> TrustStore {
+    bundles
+        .into_iter()
+        .fold(TrustStore::empty(), TrustStore::with_pem_certificate)
 }
 
 impl ExtraCas {
@@ -157,23 +179,37 @@ fn extra_ca_error(path: &str, reason: String) -> ConfigError {
 /// the SDK also builds a connector while constructing each client, only to warm the OS
 /// certificate cache, and drops it; with our roots in the binary that would load them again, at
 /// init, for nothing (bench/notes.md, "Trust store, per mode"), so that call gets a plain one.
+///
+/// Mozilla's roots (the default) are used as AWS's five first, widened to Mozilla's whole set
+/// when a server's issuer is unknown to the five (`widening.rs`).
 pub fn https_client(settings: &TlsSettings) -> SharedHttpClient {
-    let settings = settings.clone();
+    let aws_first = settings.bundles_with(AWS_ROOT_CAS);
+    match settings.wide_roots() {
+        None => client_trusting(aws_first),
+        Some(wide) => SharedHttpClient::new(widening::WideningTrust::new(
+            client_trusting(aws_first),
+            client_trusting(settings.bundles_with(wide)),
+        )),
+    }
+}
+
+/// The SDK's HTTPS client trusting `bundles` (PEM).
+fn client_trusting(bundles: Vec<Vec<u8>>) -> SharedHttpClient {
     Builder::new().build_with_connector_fn(move |connector_settings, runtime_components| {
         let (None, None) = (connector_settings, runtime_components) else {
-            return tls_connector(&settings, connector_settings, runtime_components);
+            return tls_connector(bundles.clone(), connector_settings, runtime_components);
         };
         ConnectorBuilder::default().build_http()
     })
 }
 
 fn tls_connector(
-    settings: &TlsSettings,
+    bundles: Vec<Vec<u8>>,
     connector_settings: Option<&HttpConnectorSettings>,
     runtime_components: Option<&RuntimeComponents>,
 ) -> Connector {
     let trust = TlsContext::builder()
-        .with_trust_store(settings.trust_store())
+        .with_trust_store(trust_store(bundles))
         .build()
         .expect("a TLS context of checked PEM certificates builds");
     let mut connector = ConnectorBuilder::default()
