@@ -31,6 +31,8 @@ pub(crate) struct KeyCache<T> {
     /// The first read, started at init and not awaited there (`reading_ahead`).
     /// Its keys are as old as that read, not as its first use.
     ahead: Mutex<Option<ReadAhead<T>>>,
+    /// Tells the read ahead that a request needs the keys now: it stops waiting its delay.
+    needed: Arc<tokio::sync::Notify>,
 }
 
 impl<T: Send + Sync + 'static> KeyCache<T> {
@@ -42,21 +44,32 @@ impl<T: Send + Sync + 'static> KeyCache<T> {
             last_early_read: Mutex::new(None),
             reading: tokio::sync::Mutex::new(()),
             ahead: Mutex::new(None),
+            needed: Arc::default(),
         }
     }
 
     /// Starts the first read now, in the background: init goes on (and ends) while the source
     /// answers, and the first `get` awaits what is left of it. Needs a Tokio runtime.
     pub(crate) fn reading_ahead(self) -> Self {
-        const READ_AHEAD_DELAY: Duration = Duration::from_millis(2);
+        self.reading_ahead_after(Duration::from_millis(2))
+    }
+
+    /// `reading_ahead`, the read waiting `delay` first unless a request needs the keys sooner.
+    ///
+    /// The wait lets the runtime's first `GET /next` (a connect and a write on loopback) go out
+    /// before this read's CPU: init ends there, and the read overlaps the wait for the first
+    /// event instead. One yield was not enough: the connect's completion comes back through
+    /// several task hops (bench/notes.md, "Init: the keys' read-ahead"). But in a cold start the
+    /// first event is already waiting, so the first request needs the keys at once and must
+    /// not sit out the rest of the delay (bench/notes.md, "The first request of the signing
+    /// functions").
+    pub(crate) fn reading_ahead_after(self, delay: Duration) -> Self {
         let read = (self.load)();
+        let needed = self.needed.clone();
         let first = tokio::spawn(async move {
-            // Wait a moment first, so the runtime's first `GET /next` (a connect and a write on
-            // loopback) goes out before this read's CPU: init ends there, and the read overlaps
-            // the wait for the first event instead. One yield was not enough: the connect's
-            // completion comes back through several task hops (bench/notes.md, "Init: the
-            // keys' read-ahead").
-            tokio::time::sleep(READ_AHEAD_DELAY).await;
+            let delay = std::pin::pin!(tokio::time::sleep(delay));
+            let needed = std::pin::pin!(needed.notified());
+            futures::future::select(delay, needed).await;
             read.await.map(|keys| (keys, Instant::now()))
         });
         *self.ahead.lock().expect("not poisoned") = Some(first);
@@ -137,6 +150,8 @@ impl<T: Send + Sync + 'static> KeyCache<T> {
     /// the source may be back by now).
     async fn take_read_ahead(&self) -> Option<(T, Instant)> {
         let first = self.ahead.lock().expect("not poisoned").take()?;
+        // A permit if the read ahead is not waiting yet: it then does not wait at all.
+        self.needed.notify_one();
         match first.await {
             Ok(Ok((keys, at))) if at.elapsed() < self.settings.max_age => Some((keys, at)),
             Ok(Ok(_)) => None,
@@ -176,6 +191,23 @@ mod tests {
             max_age: Duration::from_millis(max_age_ms),
             unknown_kid_reread: Duration::from_millis(unknown_ms),
         }
+    }
+
+    /// A cold start's first request needs the keys at once: it does not wait out the read
+    /// ahead's delay (here far longer than the test's patience), and still uses that read.
+    #[tokio::test]
+    async fn a_request_that_needs_the_keys_cuts_the_read_aheads_delay_short() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let cache = KeyCache::new(
+            counting(reads.clone(), Default::default()),
+            settings(60_000, 60_000),
+        )
+        .reading_ahead_after(Duration::from_secs(60));
+        let keys = tokio::time::timeout(Duration::from_secs(5), cache.get())
+            .await
+            .expect("the first get sat out the read ahead's delay");
+        assert_eq!(*keys.unwrap(), 1);
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "the read ahead served it");
     }
 
     #[tokio::test]
