@@ -55,11 +55,16 @@ pub fn filter(directives: &str) -> Targets {
         .unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO));
     for (target, level) in PAYLOAD_LOGGERS {
         let cap: LevelFilter = level.parse().expect("the caps are valid levels");
-        let above_cap = match cap.into_level() {
-            Some(Level::WARN) => Level::INFO,
-            _ => Level::DEBUG,
+        // The next level more verbose than the cap: does anything beyond it pass?
+        let beyond_cap = match cap.into_level() {
+            None => Some(Level::ERROR),
+            Some(Level::ERROR) => Some(Level::WARN),
+            Some(Level::WARN) => Some(Level::INFO),
+            Some(Level::INFO) => Some(Level::DEBUG),
+            Some(Level::DEBUG) => Some(Level::TRACE),
+            Some(_) => None,
         };
-        if filter.would_enable(target, &above_cap) {
+        if beyond_cap.is_some_and(|level| filter.would_enable(target, &level)) {
             filter = filter.with_target(*target, cap);
         }
     }
