@@ -54,11 +54,16 @@ fn timeouts() -> TimeoutConfig {
         .build()
 }
 
+fn retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
+}
+
 fn environment(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn environment_region() -> Option<Region> {
+/// The region `environment` names, as the SDK reads it: `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+fn region_in(environment: &impl Fn(&str) -> Option<String>) -> Option<Region> {
     environment("AWS_REGION")
         .or_else(|| environment("AWS_DEFAULT_REGION"))
         .map(Region::new)
@@ -98,10 +103,7 @@ fn function_sdk_config_from(
         (None, true) => SharedCredentialsProvider::new(local_credentials()),
         (None, false) => return Err(ConfigError::Missing("AWS_ACCESS_KEY_ID")),
     };
-    let region = environment("AWS_REGION")
-        .or_else(|| environment("AWS_DEFAULT_REGION"))
-        .map(Region::new);
-    let region = match (region, local) {
+    let region = match (region_in(environment), local) {
         (Some(region), _) => region,
         (None, true) => Region::new(LOCAL_REGION),
         (None, false) => return Err(ConfigError::Missing("AWS_REGION")),
@@ -111,7 +113,7 @@ fn function_sdk_config_from(
         .region(region)
         .credentials_provider(credentials)
         .timeout_config(timeouts())
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(retries())
         .http_client(http)
         .build())
 }
@@ -121,14 +123,14 @@ fn function_sdk_config_from(
 pub(crate) async fn tool_sdk_config(http: SharedHttpClient, local: bool) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts())
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(retries())
         .http_client(http);
     if environment("AWS_ACCESS_KEY_ID").is_some() {
         loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
     } else if local {
         loader = loader.credentials_provider(local_credentials());
     }
-    if let Some(region) = environment_region() {
+    if let Some(region) = region_in(&environment) {
         loader = loader.region(region);
     } else if local {
         loader = loader.region(Region::new(LOCAL_REGION));
