@@ -36,7 +36,8 @@ pub(super) struct WideningTrust {
     connectors: Mutex<Vec<(SettingsKey, SharedHttpConnector)>>,
 }
 
-/// What tells connector settings apart (the SDK's client keys its cache on the same).
+/// What tells connector settings apart. The SDK's own client also keys on the runtime
+/// components' sleep and time source; every client of a process shares the same defaults.
 type SettingsKey = (Option<Duration>, Option<Duration>);
 
 impl WideningTrust {
