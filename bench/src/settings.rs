@@ -13,7 +13,8 @@
 //!   profiles instead (bench/profiles.sh); writes bench/profiles.md.
 //!
 //! For diagnosis only, read where a process is spawned ([`crate::process`]): `BENCH_WRAP` and
-//! `BENCH_EXTRA_ENV`.
+//! `BENCH_EXTRA_ENV`; and `BENCH_SHOW_BLOCKS` (any value), which prints each warm loop's CPU
+//! per call block by block ([`crate::measure`]).
 
 use std::path::PathBuf;
 

@@ -4,9 +4,8 @@
 //!
 //! Reads `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `SDK_LOOP_CALLS` (1000), and prints one line per
 //! operation and size: `<Operation> <CPU nanoseconds per call> <response body bytes> <request
-//! body bytes>`, the
-//! process's CPU time (getrusage, all threads) over the calls ÷ the calls, after a few calls to
-//! warm up. The requests look like the functions': a session put, consistent reads by key, a
+//! body bytes>`: the process's CPU time (all threads, as a function's warm loop is measured) per
+//! call over blocks of 50 calls, the median block's, after a few calls to warm up. The requests look like the functions': a session put, consistent reads by key, a
 //! batch read of three keys, a counter update, an order-like transaction, a query of a user's
 //! sessions; the two reads at a list page's size (20 products, 20 orders), and the transaction
 //! as an order of three lines.
@@ -19,6 +18,9 @@ use aws_sdk_dynamodb::Client;
 use operations::{Bodies, OPERATIONS, Operations};
 
 const WARM_UP_CALLS: usize = 20;
+/// Calls per block: an operation's CPU per call is its median block's, as a function's warm
+/// loop is measured (bench/src/measure.rs, `WARM_BLOCK`).
+const BLOCK: u32 = 50;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -43,11 +45,15 @@ async fn main() {
         for _ in 0..WARM_UP_CALLS {
             operations.call(operation).await;
         }
-        let before = process_cpu_time();
-        for _ in 0..calls {
-            operations.call(operation).await;
+        let mut blocks = Vec::new();
+        for _ in 0..calls.div_ceil(BLOCK) {
+            let before = process_cpu_time();
+            for _ in 0..BLOCK {
+                operations.call(operation).await;
+            }
+            blocks.push(per_call(process_cpu_time().saturating_sub(before), BLOCK));
         }
-        let per_call = per_call(process_cpu_time().saturating_sub(before), calls);
+        let per_call = median(blocks);
         println!(
             "{} {} {} {}",
             operation.name(),
@@ -62,23 +68,33 @@ fn per_call(spent: Duration, calls: u32) -> Duration {
     spent / calls.max(1)
 }
 
-/// User and system CPU time of this process, all threads.
+fn median(mut blocks: Vec<Duration>) -> Duration {
+    blocks.sort();
+    blocks.get(blocks.len() / 2).copied().unwrap_or_default()
+}
+
+/// CPU time of this process, all threads, user and system, to the nanosecond (a block of 50
+/// calls is ~10 ms: too short for getrusage's tick-sampled split).
 fn process_cpu_time() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
+    // SAFETY: clock_gettime only writes the struct it is given.
+    let time = unsafe {
+        let mut time = std::mem::zeroed::<libc::timespec>();
+        libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut time);
+        time
     };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
+    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_operations_cost_is_its_median_block() {
+        let ms = Duration::from_millis;
+        assert_eq!(median(vec![ms(9), ms(1), ms(2), ms(40), ms(3)]), ms(3));
+        assert_eq!(median(vec![]), Duration::ZERO);
+    }
 
     #[test]
     fn cpu_time_is_per_call_and_grows_with_work() {

@@ -69,8 +69,8 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
            second, untimed one, whose calls the relay counts by operation (the request's `X-Amz-Target`); the count \
            most second requests made is the function's. The warm-CPU budget charges each call at the SDK's own CPU \
            for its operation, measured in the same run by `bench/sdk-loop`: the functions' DynamoDB client \
-           (`shared::store::dynamodb_client`) alone on a current-thread runtime, calling DynamoDB Local in a loop, \
-           the process's CPU (getrusage) ÷ calls: {sdk}. A response bigger than the loop's usual one (a list \
+           (`shared::store::function_dynamodb_client`) alone on a current-thread runtime, calling DynamoDB Local in a \
+           loop, the process's CPU per call over blocks of 50 calls, the median block's: {sdk}. A response bigger than the loop's usual one (a list \
            route's page) is charged the rate the loop read a 20-item page at, for the bytes beyond; a request \
            bigger than the usual one (an order's transaction) the rate the loop sent an order of three lines at; \
            an operation with no rate of its own takes the mean of the others'. The relay counts the request and \
@@ -79,7 +79,8 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
            on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
            a password on every call).\n\
          - **CPU per warm call**: the warm process's time on a CPU, all threads (the scheduler's \
-           `se.sum_exec_runtime`, nanoseconds, from /proc/<pid>/task/*/sched), over the warm loop ÷ invocations. \
+           `se.sum_exec_runtime`, nanoseconds, from /proc/<pid>/task/*/sched), per invocation over each block of 50 \
+           warm invocations; the median block's (a neighbour's burst on a shared VM makes a few blocks dearer). \
            *Of it in the kernel*: stime's share of utime + stime over the same loop; on loopback the kernel time \
            includes the receiving side's network stack (DynamoDB Local's, the emulator's), which runs in the sender's time.\n\
          - **peak RSS**: VmHWM of the warm process after its loop.\n\

@@ -136,12 +136,14 @@ impl AccessKey {
         }
     }
 
-    fn pair(&self) -> Ed25519KeyPair {
+    pub(crate) fn pair(&self) -> Ed25519KeyPair {
         Ed25519KeyPair::from_seed_unchecked(self.seed.expose_secret())
             .expect("a 32-byte seed is an Ed25519 key")
     }
 
-    /// The PKCS#8 document `jsonwebtoken`'s EdDSA signer takes.
+    /// The PKCS#8 document `jsonwebtoken`'s EdDSA signer takes (tests sign with it as a client
+    /// or an attacker would).
+    #[cfg(test)]
     pub(crate) fn pkcs8(&self) -> KeyBytes {
         self.pair()
             .to_pkcs8()

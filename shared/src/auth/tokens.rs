@@ -5,8 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use secrecy::{ExposeSecret, SecretString};
+use aws_lc_rs::hmac;
+use aws_lc_rs::signature::Ed25519KeyPair;
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::jwks::JwkSet;
@@ -93,20 +96,76 @@ impl From<VerificationKeys> for Published {
     }
 }
 
-/// A key to sign with and the `kid` it is published under.
+/// A key to sign with, made ready once, and the header of every token it signs.
+///
+/// `jsonwebtoken::encode` builds its signer per call: for EdDSA that parses the PKCS#8 key and
+/// derives its public half again on every token, half of the Ed25519 work in refresh's first
+/// request (bench/notes.md, "The signing functions' keys, made ready once"). So tokens are put
+/// together here as `encode` does, base64url(header).base64url(claims).base64url(signature),
+/// and a test holds them equal to its output bit for bit.
 struct Signer {
-    kid: String,
-    key: EncodingKey,
-    algorithm: Algorithm,
+    /// base64url of the header's JSON: the same for every token this key signs.
+    header: String,
+    key: SignatureKey,
+}
+
+enum SignatureKey {
+    /// Access tokens (EdDSA).
+    Ed25519(Ed25519KeyPair),
+    /// Refresh tokens (HS256); boxed, its precomputed HMAC state being much the larger variant.
+    Hs256(Box<hmac::Key>),
+}
+
+impl SignatureKey {
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            Self::Ed25519(_) => Algorithm::EdDSA,
+            Self::Hs256(_) => Algorithm::HS256,
+        }
+    }
 }
 
 impl Signer {
+    fn new(kid: &str, key: SignatureKey) -> Self {
+        let mut header = Header::new(key.algorithm());
+        header.kid = Some(kid.to_owned());
+        let header = serde_json::to_vec(&header).expect("a JWT header serialises");
+        Self {
+            header: URL_SAFE_NO_PAD.encode(header),
+            key,
+        }
+    }
+
+    fn access(key: &AccessKey) -> Self {
+        Self::new(&key.kid, SignatureKey::Ed25519(key.pair()))
+    }
+
+    fn refresh(key: &RefreshKey) -> Self {
+        Self::new(
+            &key.kid,
+            SignatureKey::Hs256(Box::new(hmac::Key::new(hmac::HMAC_SHA256, key.bytes()))),
+        )
+    }
+
     fn sign(&self, claims: &impl Serialize) -> Result<SecretString, AppError> {
-        let mut header = Header::new(self.algorithm);
-        header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.key)
-            .map(SecretString::from)
-            .map_err(AppError::internal)
+        let claims = serde_json::to_vec(claims).map_err(AppError::internal)?;
+        let mut token = self.header.clone();
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(claims, &mut token);
+        let (ed25519, hs256);
+        let signature: &[u8] = match &self.key {
+            SignatureKey::Ed25519(pair) => {
+                ed25519 = pair.sign(token.as_bytes());
+                ed25519.as_ref()
+            }
+            SignatureKey::Hs256(key) => {
+                hs256 = hmac::sign(key, token.as_bytes());
+                hs256.as_ref()
+            }
+        };
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(SecretString::from(token))
     }
 }
 
@@ -122,22 +181,13 @@ impl SigningKeys {
         refresh: Option<&Rotating<RefreshKey>>,
     ) -> Self {
         Self {
-            access: access.map(|keys| Signer {
-                kid: keys.current.kid.clone(),
-                key: EncodingKey::from_ed_der(keys.current.pkcs8().expose_secret()),
-                algorithm: Algorithm::EdDSA,
-            }),
+            access: access.map(|keys| Signer::access(&keys.current)),
             refresh: refresh.map(|keys| {
-                let signer = Signer {
-                    kid: keys.current.kid.clone(),
-                    key: EncodingKey::from_secret(keys.current.bytes()),
-                    algorithm: Algorithm::HS256,
-                };
                 let verifying = keys
                     .iter()
                     .map(|key| (key.kid.clone(), DecodingKey::from_secret(key.bytes())))
                     .collect();
-                (signer, verifying)
+                (Signer::refresh(&keys.current), verifying)
             }),
         }
     }
@@ -379,12 +429,8 @@ impl TokenKeys {
     /// An access token signed with `key`, synchronously: for test helpers.
     #[cfg(feature = "test-support")]
     pub fn access_token_signed_with(&self, key: &AccessKey, user: &User) -> String {
-        let signer = Signer {
-            kid: key.kid.clone(),
-            key: EncodingKey::from_ed_der(key.pkcs8().expose_secret()),
-            algorithm: Algorithm::EdDSA,
-        };
-        self.access_token(&signer, user)
+        use secrecy::ExposeSecret as _;
+        self.access_token(&Signer::access(key), user)
             .expect("token issues")
             .token
             .expose_secret()
@@ -436,7 +482,8 @@ impl HasKind for RefreshClaims {
 mod tests {
     use super::*;
     use crate::domain::{Email, PasswordHash, UserName, UserRecord};
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use jsonwebtoken::EncodingKey;
+    use secrecy::ExposeSecret;
     use serde_json::json;
 
     fn rules() -> TokenRules {
@@ -496,6 +543,32 @@ mod tests {
         let set = KeySet::generate();
         let keys = TokenKeys::from_key_set(&set, rules());
         (set, keys)
+    }
+
+    #[test]
+    fn tokens_are_jsonwebtokens_own_encoding_bit_for_bit() {
+        // Ed25519 (RFC 8032) and HMAC are deterministic: the same key and claims give the same
+        // token, so ours must be `encode`'s byte for byte.
+        let set = KeySet::generate();
+        let claims = valid_claims();
+        let access = &set.access.current;
+        assert_eq!(
+            Signer::access(access)
+                .sign(&claims)
+                .unwrap()
+                .expose_secret(),
+            sign_with(eddsa(&access.kid), &claims, &ed_key(access))
+        );
+        let refresh = &set.refresh.current;
+        let mut hs = Header::new(Algorithm::HS256);
+        hs.kid = Some(refresh.kid.clone());
+        assert_eq!(
+            Signer::refresh(refresh)
+                .sign(&claims)
+                .unwrap()
+                .expose_secret(),
+            sign_with(hs, &claims, &EncodingKey::from_secret(refresh.bytes()))
+        );
     }
 
     #[tokio::test]
