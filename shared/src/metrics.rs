@@ -165,7 +165,16 @@ pub fn flush() {
         return;
     };
     let written = match &installed.output {
-        Output::Emf => installed.collector.flush(std::io::stdout().lock()),
+        Output::Emf => {
+            // A request's documents in one write: stdout is line-buffered, and written to
+            // straight from the collector it made a syscall of each (bench/notes.md, "Tried and
+            // not kept": two a request).
+            let mut emf = Vec::with_capacity(1024);
+            installed
+                .collector
+                .flush(&mut emf)
+                .and_then(|()| std::io::stdout().lock().write_all(&emf))
+        }
         #[cfg(feature = "test-support")]
         Output::Captured(buffer) => {
             let mut buffer = buffer.lock().expect("not poisoned");
