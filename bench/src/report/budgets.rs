@@ -189,7 +189,7 @@ fn observability_cpu(on: &Measurement, off: &Measurement) -> Verdict {
 
 /// Our part of a cold start must fit in the floor's cold start and 5 ms. The hashers also hash
 /// or verify a password on that request, so their budgets add one argon2id hash: a new
-/// process's first, as theirs is, measured in the same run.
+/// process's first, as theirs is, measured in the same run right after the hashers.
 fn cold(m: &Measurement, floor: &Measurement, first_hash: Duration) -> Verdict {
     let hashing = if HASHING.contains(&m.name.as_str()) {
         first_hash

@@ -101,8 +101,9 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
          **DynamoDB Local itself**, through the same SDK client settings as the functions (`shared::store`): \
          a new client's first GetItem {:.2} ms (p99 {:.2}), first sign-up TransactWriteItems {:.2} ms (p99 {:.2}); \
          then GetItem p50 {:.2} / p99 {:.2} ms and the sign-up transaction p50 {:.2} / p99 {:.2} ms. \
-         One argon2id hash (m=19456, t=2, p=1): {:.1} ms in a process that has hashed before, {:.1} ms as a new \
-         process's first (p99 {:.1}), which also faults in its 19 MiB of working memory.\n\n\
+         One argon2id hash (m=19456, t=2, p=1), timed right after each hashing function's measurements: {:.1} ms \
+         in a process that has hashed before, {:.1} ms as a new process's first (p99 {:.1}), which also faults \
+         in its 19 MiB of working memory.\n\n\
          ### Observability's cost\n\n\
          Each function again, the same build with `METRICS_ENABLED=false` (logs as above; no X-Ray daemon, \
          so no subsegment is sent): what its metrics (the recorder, the DynamoDB call interceptor, one EMF \
