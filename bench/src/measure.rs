@@ -347,9 +347,10 @@ fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measu
             });
             let (_, body) = wait_response(emulator, &request_id)?;
             check_status(m, "warm-up", &body);
-            cpu_before = Some(cpu_time(pid));
+            let started = cpu_time(pid);
+            cpu_before = Some(started);
             ticks_before = user_and_kernel_ticks(pid);
-            let mut block = WarmBlocks::starting(cpu_time(pid));
+            let mut block = WarmBlocks::starting(started);
             for event in events {
                 let (_, reply) = wait_next(emulator, &mut running)?;
                 let request_id = ids.next("warm");
@@ -425,11 +426,8 @@ impl WarmBlocks {
             let now = cpu_now();
             self.per_call
                 .push(now.saturating_sub(self.started) / WARM_BLOCK);
-            *self = Self {
-                started: now,
-                calls: 0,
-                per_call: std::mem::take(&mut self.per_call),
-            };
+            self.started = now;
+            self.calls = 0;
         }
     }
 }
