@@ -5,10 +5,10 @@
 //! Reads `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `SDK_LOOP_CALLS` (1000), and prints one line per
 //! operation and size: `<Operation> <CPU nanoseconds per call> <response body bytes> <request
 //! body bytes>`: the process's CPU time (all threads, as a function's warm loop is measured) per
-//! call over blocks of 50 calls, the median block's, after a few calls to warm up. The requests look like the functions': a session put, consistent reads by key, a
-//! batch read of three keys, a counter update, an order-like transaction, a query of a user's
-//! sessions; the two reads at a list page's size (20 products, 20 orders), and the transaction
-//! as an order of three lines.
+//! call over blocks of 50 calls, the median block's, after a few calls to warm up. The requests
+//! look like the functions': a session put, consistent reads by key, a batch read of three keys,
+//! a counter update, an order-like transaction, a query of a user's sessions; the two reads at a
+//! list page's size (20 products, 20 orders), and the transaction as an order of three lines.
 
 mod operations;
 
@@ -73,8 +73,8 @@ fn median(mut blocks: Vec<Duration>) -> Duration {
     blocks.get(blocks.len() / 2).copied().unwrap_or_default()
 }
 
-/// CPU time of this process, all threads, user and system, to the nanosecond (a block of 50
-/// calls is ~10 ms: too short for getrusage's tick-sampled split).
+/// CPU time of this process, all threads, user and system: the scheduler's own sum, to the
+/// nanosecond, which is what the harness reads from /proc for a function.
 fn process_cpu_time() -> Duration {
     // SAFETY: clock_gettime only writes the struct it is given.
     let time = unsafe {
