@@ -158,16 +158,17 @@ async fn measure_metrics_off(
     subject: Subject,
 ) -> Measurement {
     let function = subject.name.clone();
-    let warm_events = if function == "get-user" {
-        events(app, world, &function, settings.warm + 1, "off-warm").await
+    let warm = if function == "get-user" {
+        settings.warm + 1
     } else {
-        Vec::new()
+        0
     };
-    // The same function with its metrics on, started in turn with the metrics-off one.
+    // The same function with its metrics on, started in turn with the metrics-off one, and for
+    // get-user warm in turn with it too.
     let on = Subject {
         cold_events: events(app, world, &function, settings.cold, "on-cold").await,
         counted_events: Vec::new(),
-        warm_events: Vec::new(),
+        warm_events: events(app, world, &function, warm, "on-warm").await,
         env: Vec::new(),
         name: function.clone(),
         program: subject.program.clone(),
@@ -178,7 +179,7 @@ async fn measure_metrics_off(
         name: format!("{function} {METRICS_OFF}"),
         cold_events: events(app, world, &function, settings.cold, "off-cold").await,
         counted_events: Vec::new(),
-        warm_events,
+        warm_events: events(app, world, &function, warm, "off-warm").await,
         env: vec![("METRICS_ENABLED".into(), "false".into())],
         ..subject
     };

@@ -66,6 +66,8 @@ pub struct Measurement {
     /// measured so.
     pub beside_init: Vec<Duration>,
     pub beside_cold: Vec<Duration>,
+    /// CPU per warm call of the subject whose warm loop took turns with this one's, block by block.
+    pub beside_cpu_per_warm: Option<Duration>,
     /// The time DynamoDB Local or the secret store spent answering that cold start (the time
     /// covered by their exchanges, timed by the relays: `relay::waited`), one per cold start,
     /// in the same order.
@@ -130,7 +132,8 @@ pub fn measure(subject: &Subject, table: &str) -> Measurement {
 }
 
 /// `measure`, with one cold start of `other` taken beside each of `subject`'s (on `other`'s
-/// cold events, in turn).
+/// cold events, in turn) and, if `other` has warm events, its warm loop in turn with
+/// `subject`'s, a block of calls each.
 pub fn measure_beside(subject: &Subject, other: &Subject, table: &str) -> Measurement {
     measure_with(subject, Some(other), table)
 }
@@ -143,7 +146,10 @@ fn measure_with(subject: &Subject, other: Option<&Subject>, table: &str) -> Meas
     };
     let mut ids = RequestIds::new(subject);
     cold_starts(subject, other, table, &mut ids, &mut m);
-    warm_loop(subject, table, &mut ids, &mut m);
+    match other.filter(|other| !other.warm_events.is_empty()) {
+        Some(other) => warm_loops_in_turn(subject, other, table, &mut ids, &mut m),
+        None => warm_loop(subject, table, &mut ids, &mut m),
+    }
     m
 }
 
@@ -323,79 +329,163 @@ fn most_often(counts: Vec<Calls>) -> Calls {
 /// One process, straight to DynamoDB Local: the first event warms it up, the rest are timed,
 /// with its CPU time over them and its peak RSS after.
 fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) {
-    let (emulator, env) = prepare(
-        subject,
-        table,
-        &database::endpoint(),
-        &secret_store_endpoint(),
+    let mut process = WarmProcess::start(subject, table, ids, m);
+    while process.block(ids, m) {}
+    process.finish(subject, m);
+}
+
+/// `subject`'s warm loop and `other`'s, a block of calls each in turn, so that what the
+/// budgets compare meets the machine at the same moments (bench/notes.md, "Warm CPU: in turn").
+/// `other`'s CPU per warm call goes in `m.beside_cpu_per_warm`; it stops with `subject`'s.
+fn warm_loops_in_turn(
+    subject: &Subject,
+    other: &Subject,
+    table: &str,
+    ids: &mut RequestIds,
+    m: &mut Measurement,
+) {
+    let (mut theirs, mut their_ids) = (Measurement::default(), RequestIds::new(other));
+    let mut ours = WarmProcess::start(subject, table, ids, m);
+    let mut beside = WarmProcess::start(other, table, &mut their_ids, &mut theirs);
+    while ours.block(ids, m) {
+        beside.block(&mut their_ids, &mut theirs);
+    }
+    ours.finish(subject, m);
+    beside.finish(other, &mut theirs);
+    m.beside_cpu_per_warm = Some(theirs.cpu_per_warm);
+    m.failures.extend(
+        theirs
+            .failures
+            .into_iter()
+            .map(|failure| format!("{} beside: {failure}", other.name)),
     );
-    let emulator = &emulator;
-    let mut running = spawn(subject, &env);
-    let pid = running.pid();
-    let mut events = subject.warm_events.iter();
-    let mut cpu_before = None;
-    let mut ticks_before = (0, 0);
-    let mut count = 0u32;
-    let mut blocks = Vec::new();
-    if let Some(first) = events.next() {
-        let run = (|| -> Result<(), String> {
-            let (_, reply) = wait_next(emulator, &mut running)?;
-            let request_id = ids.next("warmup");
-            let _ = reply.send(Invocation {
-                request_id: request_id.clone(),
-                event: first.clone(),
-            });
-            let (_, body) = wait_response(emulator, &request_id)?;
-            check_status(m, "warm-up", &body);
-            let started = cpu_time(pid);
-            cpu_before = Some(started);
-            ticks_before = user_and_kernel_ticks(pid);
-            let mut block = WarmBlocks::starting(started);
-            for event in events {
-                let (_, reply) = wait_next(emulator, &mut running)?;
-                let request_id = ids.next("warm");
-                let sent = Instant::now();
-                let _ = reply.send(Invocation {
-                    request_id: request_id.clone(),
-                    event: event.clone(),
-                });
-                let (at, body) = wait_response(emulator, &request_id)?;
-                m.warm.push(at - sent);
-                count += 1;
-                check_status(m, "warm", &body);
-                block.called(|| cpu_time(pid));
-            }
-            blocks = block.per_call;
-            Ok(())
-        })();
-        if let Err(error) = run {
-            m.failures.push(format!("warm: {error} {}", running.tail()));
-        }
-    }
-    if let Some(before) = cpu_before {
-        let mean = cpu_time(pid).saturating_sub(before) / count.max(1);
-        if std::env::var_os("BENCH_SHOW_BLOCKS").is_some() {
-            let shown: Vec<u128> = blocks.iter().map(Duration::as_micros).collect();
-            eprintln!(
-                "[bench] {}: warm CPU per call {} µs over the loop; by block of {WARM_BLOCK}, µs: {shown:?}",
-                subject.name,
-                mean.as_micros()
-            );
-        }
-        m.cpu_per_warm = if blocks.is_empty() {
-            mean
-        } else {
-            median(&blocks)
-        };
-        let (user, kernel) = user_and_kernel_ticks(pid);
-        let (user, kernel) = (
-            user.saturating_sub(ticks_before.0),
-            kernel.saturating_sub(ticks_before.1),
+}
+
+/// A warm process under measurement, driven a block of calls at a time.
+struct WarmProcess<'a> {
+    emulator: Emulator,
+    running: Running,
+    pid: u32,
+    events: std::slice::Iter<'a, String>,
+    /// CPU time and ticks once warmed up, when the timed calls began.
+    started: Option<(Duration, (u64, u64))>,
+    blocks: WarmBlocks,
+    count: u32,
+    done: bool,
+}
+
+impl<'a> WarmProcess<'a> {
+    /// `subject`'s process, its first event answered (untimed).
+    fn start(subject: &'a Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) -> Self {
+        let (emulator, env) = prepare(
+            subject,
+            table,
+            &database::endpoint(),
+            &secret_store_endpoint(),
         );
-        m.kernel_share = kernel as f64 / (user + kernel).max(1) as f64;
+        let running = spawn(subject, &env);
+        let pid = running.pid();
+        let mut process = Self {
+            emulator,
+            running,
+            pid,
+            events: subject.warm_events.iter(),
+            started: None,
+            blocks: WarmBlocks::starting(Duration::ZERO),
+            count: 0,
+            done: false,
+        };
+        match process.events.next() {
+            Some(first) => match process.call(ids, "warmup", first) {
+                Ok((_, body)) => {
+                    check_status(m, "warm-up", &body);
+                    let cpu = cpu_time(pid);
+                    process.started = Some((cpu, user_and_kernel_ticks(pid)));
+                    process.blocks = WarmBlocks::starting(cpu);
+                }
+                Err(error) => process.fail(m, error),
+            },
+            None => process.done = true,
+        }
+        process
     }
-    m.peak_rss_kib = status_kib(pid, "VmHWM:");
-    running.stop();
+
+    /// One invocation: how long from handing the event over to the response, and the response.
+    fn call(
+        &mut self,
+        ids: &mut RequestIds,
+        phase: &str,
+        event: &str,
+    ) -> Result<(Duration, Vec<u8>), String> {
+        let (_, reply) = wait_next(&self.emulator, &mut self.running)?;
+        let request_id = ids.next(phase);
+        let sent = Instant::now();
+        let _ = reply.send(Invocation {
+            request_id: request_id.clone(),
+            event: event.to_owned(),
+        });
+        let (at, body) = wait_response(&self.emulator, &request_id)?;
+        Ok((at - sent, body))
+    }
+
+    /// Up to a block of timed calls; false once the events are spent or a call failed.
+    fn block(&mut self, ids: &mut RequestIds, m: &mut Measurement) -> bool {
+        for _ in 0..WARM_BLOCK {
+            let Some(event) = self.events.next().filter(|_| !self.done) else {
+                self.done = true;
+                return false;
+            };
+            match self.call(ids, "warm", event) {
+                Ok((took, body)) => {
+                    m.warm.push(took);
+                    self.count += 1;
+                    check_status(m, "warm", &body);
+                    let pid = self.pid;
+                    self.blocks.called(|| cpu_time(pid));
+                }
+                Err(error) => {
+                    self.fail(m, error);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn fail(&mut self, m: &mut Measurement, error: String) {
+        m.failures
+            .push(format!("warm: {error} {}", self.running.tail()));
+        self.done = true;
+    }
+
+    /// CPU per warm call (the median block's), the kernel's share of it, and peak RSS.
+    fn finish(self, subject: &Subject, m: &mut Measurement) {
+        if let Some((before, ticks_before)) = self.started {
+            let mean = cpu_time(self.pid).saturating_sub(before) / self.count.max(1);
+            let blocks = &self.blocks.per_call;
+            if std::env::var_os("BENCH_SHOW_BLOCKS").is_some() {
+                let shown: Vec<u128> = blocks.iter().map(Duration::as_micros).collect();
+                eprintln!(
+                    "[bench] {}: warm CPU per call {} µs over the loop; by block of {WARM_BLOCK}, µs: {shown:?}",
+                    subject.name,
+                    mean.as_micros()
+                );
+            }
+            m.cpu_per_warm = if blocks.is_empty() {
+                mean
+            } else {
+                median(blocks)
+            };
+            let (user, kernel) = user_and_kernel_ticks(self.pid);
+            let (user, kernel) = (
+                user.saturating_sub(ticks_before.0),
+                kernel.saturating_sub(ticks_before.1),
+            );
+            m.kernel_share = kernel as f64 / (user + kernel).max(1) as f64;
+        }
+        m.peak_rss_kib = status_kib(self.pid, "VmHWM:");
+        self.running.stop();
+    }
 }
 
 /// Warm calls per block. A warm process's CPU per call is its median block's: on a shared VM a

@@ -52,9 +52,12 @@ pub fn observability_table(run: &Run) -> String {
         let cpu = if off.cpu_per_warm.is_zero() {
             "–".to_owned()
         } else {
+            // The metrics-on loop that took turns with the metrics-off one, when there was one.
             format!(
                 "{} / {}",
-                m.cpu_per_warm.as_micros(),
+                off.beside_cpu_per_warm
+                    .unwrap_or(m.cpu_per_warm)
+                    .as_micros(),
                 off.cpu_per_warm.as_micros()
             )
         };
