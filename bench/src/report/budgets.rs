@@ -152,6 +152,12 @@ pub fn metrics_off<'a>(run: &Run<'a>, m: &Measurement) -> Option<&'a Measurement
     run.metrics_off.iter().find(|off| off.name == name)
 }
 
+/// CPU per warm call with metrics on, to hold against `off`'s: the metrics-on loop that took
+/// turns with the metrics-off one, when there was one, else `on`'s own.
+pub fn metrics_on_cpu(on: &Measurement, off: &Measurement) -> Duration {
+    off.beside_cpu_per_warm.unwrap_or(on.cpu_per_warm)
+}
+
 /// The metrics-off run is measured beside the same function with its metrics on (one start
 /// of each, in turn), so the two inits compared are taken at the same moments.
 fn observability_init(on: &Measurement, off: &Measurement) -> Verdict {
@@ -175,8 +181,7 @@ fn observability_init(on: &Measurement, off: &Measurement) -> Verdict {
 }
 
 fn observability_cpu(on: &Measurement, off: &Measurement) -> Verdict {
-    // The metrics-on loop that took turns with the metrics-off one, when there was one.
-    let with = off.beside_cpu_per_warm.unwrap_or(on.cpu_per_warm);
+    let with = metrics_on_cpu(on, off);
     Verdict {
         met: with.saturating_sub(off.cpu_per_warm) <= OBSERVABILITY_WARM_CPU,
         what: format!(

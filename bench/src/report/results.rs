@@ -52,12 +52,9 @@ pub fn observability_table(run: &Run) -> String {
         let cpu = if off.cpu_per_warm.is_zero() {
             "–".to_owned()
         } else {
-            // The metrics-on loop that took turns with the metrics-off one, when there was one.
             format!(
                 "{} / {}",
-                off.beside_cpu_per_warm
-                    .unwrap_or(m.cpu_per_warm)
-                    .as_micros(),
+                super::budgets::metrics_on_cpu(m, off).as_micros(),
                 off.cpu_per_warm.as_micros()
             )
         };
