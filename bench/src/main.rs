@@ -28,7 +28,9 @@ use shared::test_support::TestApp;
 
 use events::{World, events, world};
 use functions::{FUNCTIONS, HASHING, memory_mb};
-use measure::{METRICS_OFF, Measurement, NODE_PREFIX, Subject, measure, measure_beside};
+use measure::{
+    METRICS_OFF, Measurement, NODE_PREFIX, Subject, measure, measure_beside, measure_beside_floor,
+};
 use settings::Settings;
 
 /// argon2id hashes timed beside each hashing function (of each kind: a warm process's, a new
@@ -81,7 +83,7 @@ async fn run(settings: Settings) {
             env: vec![],
         };
         eprintln!("[bench] {function}: measuring");
-        let m = measure_beside(&subject, &floor, &app.table);
+        let m = measure_beside_floor(&subject, &floor, &settings.bin_dir, &app.table);
         report_failures(&m, function);
         results.push(m);
         metrics_off.push(measure_metrics_off(&settings, &app, &world, subject).await);

@@ -4,7 +4,7 @@
 //! its CPU time and peak memory.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use crate::emulator::{Emulator, Happening, Invocation};
 use crate::process::{Running, lambda_env, spawn};
 use crate::procfs::{cpu_time, status_kib, user_and_kernel_ticks, wait_for_quiet_machine};
 use crate::relay::{Relay, waited};
+use crate::sdk::{self, InTurn};
 use crate::stats::median;
 
 /// One program under measurement.
@@ -68,6 +69,9 @@ pub struct Measurement {
     pub beside_cold: Vec<Duration>,
     /// CPU per warm call of the subject whose warm loop took turns with this one's, block by block.
     pub beside_cpu_per_warm: Option<Duration>,
+    /// The SDK loop's CPU for a round of this subject's warm DynamoDB calls, taking turns with
+    /// its warm loop too (`measure_beside_floor`).
+    pub beside_sdk: Option<InTurn>,
     /// The time DynamoDB Local or the secret store spent answering that cold start (the time
     /// covered by their exchanges, timed by the relays: `relay::waited`), one per cold start,
     /// in the same order.
@@ -128,17 +132,33 @@ impl RequestIds {
 }
 
 pub fn measure(subject: &Subject, table: &str) -> Measurement {
-    measure_with(subject, None, table)
+    measure_with(subject, None, None, table)
 }
 
 /// `measure`, with one cold start of `other` taken beside each of `subject`'s (on `other`'s
 /// cold events, in turn) and, if `other` has warm events, its warm loop in turn with
 /// `subject`'s, a block of calls each.
 pub fn measure_beside(subject: &Subject, other: &Subject, table: &str) -> Measurement {
-    measure_with(subject, Some(other), table)
+    measure_with(subject, Some(other), None, table)
 }
 
-fn measure_with(subject: &Subject, other: Option<&Subject>, table: &str) -> Measurement {
+/// `measure_beside` the floor, and the SDK loop in `bin_dir` taking turns with the two warm
+/// loops too, making the DynamoDB calls the subject's second requests made.
+pub fn measure_beside_floor(
+    subject: &Subject,
+    floor: &Subject,
+    bin_dir: &Path,
+    table: &str,
+) -> Measurement {
+    measure_with(subject, Some(floor), Some(bin_dir), table)
+}
+
+fn measure_with(
+    subject: &Subject,
+    other: Option<&Subject>,
+    sdk_loop_dir: Option<&Path>,
+    table: &str,
+) -> Measurement {
     let mut m = Measurement {
         name: subject.name.clone(),
         memory_mb: subject.memory_mb,
@@ -147,7 +167,10 @@ fn measure_with(subject: &Subject, other: Option<&Subject>, table: &str) -> Meas
     let mut ids = RequestIds::new(subject);
     cold_starts(subject, other, table, &mut ids, &mut m);
     match other.filter(|other| !other.warm_events.is_empty()) {
-        Some(other) => warm_loops_in_turn(subject, other, table, &mut ids, &mut m),
+        Some(other) => {
+            let sdk = sdk_loop_dir.and_then(|dir| sdk::Turns::start(dir, table, &m.warm_calls));
+            warm_loops_in_turn(subject, other, sdk, table, &mut ids, &mut m);
+        }
         None => warm_loop(subject, table, &mut ids, &mut m),
     }
     m
@@ -334,12 +357,14 @@ fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measu
     process.finish(subject, m);
 }
 
-/// `subject`'s warm loop and `other`'s, a block of calls each in turn, so that what the
-/// budgets compare meets the machine at the same moments (bench/notes.md, "Warm CPU: in turn").
-/// `other`'s CPU per warm call goes in `m.beside_cpu_per_warm`; it stops with `subject`'s.
+/// `subject`'s warm loop and `other`'s (and the SDK loop's, when given), a block of calls each
+/// in turn, so that what the budgets compare meets the machine at the same moments
+/// (bench/notes.md, "Warm CPU: in turn"). `other`'s CPU per warm call goes in
+/// `m.beside_cpu_per_warm`, the SDK loop's in `m.beside_sdk`; they stop with `subject`'s.
 fn warm_loops_in_turn(
     subject: &Subject,
     other: &Subject,
+    mut sdk: Option<sdk::Turns>,
     table: &str,
     ids: &mut RequestIds,
     m: &mut Measurement,
@@ -349,9 +374,18 @@ fn warm_loops_in_turn(
     let mut beside = WarmProcess::start(other, table, &mut their_ids, &mut theirs);
     while ours.block(ids, m) {
         beside.block(&mut their_ids, &mut theirs);
+        if let Some(sdk) = sdk.as_mut() {
+            sdk.block();
+        }
     }
     ours.finish(subject, m);
     beside.finish(other, &mut theirs);
+    if let Some(sdk) = sdk {
+        let (in_turn, failure) = sdk.finish();
+        m.beside_sdk = in_turn;
+        m.failures
+            .extend(failure.map(|failure| format!("sdk-loop beside: {failure}")));
+    }
     m.beside_cpu_per_warm = Some(theirs.cpu_per_warm);
     m.failures.extend(
         theirs

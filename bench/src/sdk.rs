@@ -2,11 +2,13 @@
 //! (`bench/sdk-loop`): what the warm-CPU budget allows a function per call it makes.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use crate::measure::Calls;
+use crate::stats::median;
 
 /// CPU per call of each operation the loop made, and what bigger bodies add.
 ///
@@ -75,8 +77,23 @@ impl SdkCost {
 
     /// What `calls` cost the SDK: each call at its operation's CPU, and the bytes their
     /// requests and responses carried (`sent`, `read`, by operation) beyond the usual ones.
+    #[cfg(test)]
     pub fn of_calls(&self, calls: &Calls, sent: &Calls, read: &Calls) -> Duration {
-        calls
+        self.of_calls_beside(calls, sent, read, None)
+    }
+
+    /// `of_calls`, but the calls the loop made in turn with the function (`in_turn`) are
+    /// charged at what a round of them cost then, in place of their operations' CPU from the
+    /// loop on its own.
+    pub fn of_calls_beside(
+        &self,
+        calls: &Calls,
+        sent: &Calls,
+        read: &Calls,
+        in_turn: Option<&InTurn>,
+    ) -> Duration {
+        let covered = |operation: &str| in_turn.is_some_and(|t| t.covers(operation));
+        let calls: Duration = calls
             .iter()
             .map(|(operation, count)| {
                 let bodies = Bodies {
@@ -84,10 +101,127 @@ impl SdkCost {
                     response: read.get(operation).copied().unwrap_or(0),
                 };
                 let (writing, reading) = self.of_bodies(operation, *count, bodies);
-                self.of(operation) * *count as u32 + writing + reading
+                let usual = if covered(operation) {
+                    Duration::ZERO
+                } else {
+                    self.of(operation) * *count as u32
+                };
+                usual + writing + reading
             })
-            .sum()
+            .sum();
+        calls + in_turn.map_or(Duration::ZERO, |t| t.per_round)
     }
+}
+
+/// The SDK loop's CPU for one round of a function's warm call (each operation's usual call, as
+/// many times as the function made it), measured in turn with the function's warm loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InTurn {
+    pub per_round: Duration,
+    /// The operations a round made, and how many of each: those of the function's the loop makes.
+    pub round: Calls,
+}
+
+impl InTurn {
+    pub fn covers(&self, operation: &str) -> bool {
+        self.round.contains_key(operation)
+    }
+}
+
+/// `bench/sdk-loop` taking turns with a function's warm loop (its `SDK_LOOP_MIX` mode): a block
+/// of rounds of the function's calls each turn, so that the SDK is charged at the moments the
+/// function was measured at, not minutes later (bench/notes.md, "The SDK loop, in turn").
+pub struct Turns {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    round: Option<Calls>,
+    blocks: Vec<Duration>,
+    pub failure: Option<String>,
+}
+
+impl Turns {
+    /// The loop, preparing its items and warming up while the function's processes start;
+    /// none for a function that makes no DynamoDB call.
+    pub fn start(bin_dir: &Path, table: &str, calls: &Calls) -> Option<Self> {
+        if calls.is_empty() {
+            return None;
+        }
+        let mix: Vec<String> = calls.iter().map(|(op, n)| format!("{op}:{n}")).collect();
+        let program = bin_dir.join("sdk-loop");
+        let mut child = Command::new(&program)
+            .env("DYNAMODB_ENDPOINT", crate::database::endpoint())
+            .env("TABLE_NAME", table)
+            .env("SDK_LOOP_MIX", mix.join(","))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        Some(Self {
+            child,
+            stdin,
+            stdout,
+            round: None,
+            blocks: Vec::new(),
+            failure: None,
+        })
+    }
+
+    fn line(&mut self) -> Result<String, String> {
+        let mut line = String::new();
+        match self.stdout.read_line(&mut line) {
+            Ok(0) => Err("sdk-loop stopped".to_owned()),
+            Ok(_) => Ok(line.trim().to_owned()),
+            Err(e) => Err(format!("sdk-loop: {e}")),
+        }
+    }
+
+    /// One block of the loop's rounds (the first waits for it to be ready).
+    pub fn block(&mut self) {
+        if self.failure.is_some() {
+            return;
+        }
+        let taken = (|| {
+            if self.round.is_none() {
+                self.round = Some(parse_round(&self.line()?));
+            }
+            writeln!(self.stdin, "block").map_err(|e| format!("sdk-loop: {e}"))?;
+            let line = self.line()?;
+            line.parse::<u64>()
+                .map(Duration::from_nanos)
+                .map_err(|_| format!("sdk-loop said {line:?}"))
+        })();
+        match taken {
+            Ok(per_round) => self.blocks.push(per_round),
+            Err(error) => self.failure = Some(error),
+        }
+    }
+
+    /// The median block's CPU per round, and what a round made; none if no block was taken.
+    pub fn finish(mut self) -> (Option<InTurn>, Option<String>) {
+        drop(self.stdin);
+        let _ = self.child.wait();
+        let in_turn = match (self.round, self.blocks.is_empty()) {
+            (Some(round), false) if !round.is_empty() => Some(InTurn {
+                per_round: median(&self.blocks),
+                round,
+            }),
+            _ => None,
+        };
+        (in_turn, self.failure)
+    }
+}
+
+/// The loop's ready line, `GetItem:1,TransactWriteItems:1`: the calls a round makes.
+fn parse_round(line: &str) -> Calls {
+    line.split(',')
+        .filter_map(|pair| {
+            let (operation, count) = pair.split_once(':')?;
+            Some((operation.to_owned(), count.parse().ok()?))
+        })
+        .collect()
 }
 
 /// Runs `<bin_dir>/sdk-loop` against the bench's table, `calls` calls per operation.
@@ -172,6 +306,37 @@ mod tests {
             Duration::from_micros(1100)
         );
         assert_eq!(sdk.of_calls(&none(), &none(), &none()), Duration::ZERO);
+    }
+
+    #[test]
+    fn calls_the_loop_made_in_turn_are_charged_at_its_round_and_bytes_as_before() {
+        let sdk = parse("GetItem 200000 300 100\nQuery 200000 500 150\nQuery 700000 10500 160\n");
+        let made = calls(&[("GetItem", 1), ("Query", 1), ("DeleteItem", 1)]);
+        let read = calls(&[("Query", 10_500)]);
+        let in_turn = InTurn {
+            per_round: Duration::from_micros(650),
+            round: calls(&[("GetItem", 1), ("Query", 1)]),
+        };
+        // The round (650) for GetItem and Query, the page's 500 µs of bytes beyond the usual
+        // Query, DeleteItem (not in the loop) at the loop's mean (200).
+        assert_eq!(
+            sdk.of_calls_beside(&made, &none(), &read, Some(&in_turn)),
+            Duration::from_micros(1350)
+        );
+        // Without the loop in turn: 200 + 200 + 500 + 200.
+        assert_eq!(
+            sdk.of_calls(&made, &none(), &read),
+            Duration::from_micros(1100)
+        );
+    }
+
+    #[test]
+    fn the_loops_ready_line_says_what_a_round_makes() {
+        assert_eq!(
+            parse_round("GetItem:1,TransactWriteItems:2"),
+            calls(&[("GetItem", 1), ("TransactWriteItems", 2)])
+        );
+        assert_eq!(parse_round(""), Calls::new());
     }
 
     #[test]

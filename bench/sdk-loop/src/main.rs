@@ -9,13 +9,19 @@
 //! look like the functions': a session put, consistent reads by key, a batch read of three keys,
 //! a counter update, an order-like transaction, a query of a user's sessions; the two reads at a
 //! list page's size (20 products, 20 orders), and the transaction as an order of three lines.
+//!
+//! With `SDK_LOOP_MIX` (`GetItem:1,TransactWriteItems:1`: a function's warm call, as the relay
+//! counted it) it takes turns with that function instead: for each line read from stdin it makes
+//! one block of 50 rounds of the mix (each operation's usual call, as many times as the
+//! function does) and writes the process's CPU nanoseconds per round, so the harness can time
+//! the SDK at the same moments as the function (bench/notes.md, "The SDK loop, in turn").
 
 mod operations;
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use operations::{Bodies, OPERATIONS, Operations};
+use operations::{Bodies, OPERATIONS, Operation, Operations};
 
 const WARM_UP_CALLS: usize = 20;
 /// Calls per block: an operation's CPU per call is its median block's, as a function's warm
@@ -41,6 +47,9 @@ async fn main() {
             .build(),
     );
     let operations = Operations::prepare(client, table).await;
+    if let Ok(mix) = std::env::var("SDK_LOOP_MIX") {
+        return in_turn(&operations, &parse_mix(&mix)).await;
+    }
     for operation in OPERATIONS {
         for _ in 0..WARM_UP_CALLS {
             operations.call(operation).await;
@@ -61,6 +70,61 @@ async fn main() {
             bytes.last_read(),
             bytes.last_sent()
         );
+    }
+}
+
+/// A function's warm call as `Operation:count` pairs; an operation the loop does not make is
+/// left out (the harness charges it otherwise).
+fn parse_mix(mix: &str) -> Vec<(Operation, u32)> {
+    mix.split(',')
+        .filter_map(|pair| {
+            let (name, count) = pair.split_once(':')?;
+            Some((Operation::usual(name.trim())?, count.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// Once warmed up, the mix it makes (`GetItem:1,…`) on stdout; then one block of rounds of `mix`
+/// per line on stdin, its CPU per round on stdout, until stdin ends.
+async fn in_turn(operations: &Operations, mix: &[(Operation, u32)]) {
+    use std::io::{BufRead, Write};
+    let round = async || {
+        for &(operation, count) in mix {
+            for _ in 0..count {
+                operations.call(operation).await;
+            }
+        }
+    };
+    for _ in 0..WARM_UP_CALLS {
+        round().await;
+    }
+    let mut out = std::io::stdout().lock();
+    // Ready, and what a round is: the harness charges any other operation otherwise.
+    let accepted: Vec<String> = mix
+        .iter()
+        .map(|(operation, count)| format!("{}:{count}", operation.name()))
+        .collect();
+    if writeln!(out, "{}", accepted.join(","))
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        return;
+    }
+    for line in std::io::stdin().lock().lines() {
+        if line.is_err() {
+            break;
+        }
+        let before = process_cpu_time();
+        for _ in 0..BLOCK {
+            round().await;
+        }
+        let spent = per_call(process_cpu_time().saturating_sub(before), BLOCK);
+        if writeln!(out, "{}", spent.as_nanos())
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            break;
+        }
     }
 }
 
@@ -88,6 +152,15 @@ fn process_cpu_time() -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mix_is_the_usual_calls_of_the_operations_the_loop_makes() {
+        let mix = parse_mix("GetItem:1, TransactWriteItems:2,DeleteItem:1,Query:x");
+        let names: Vec<(&str, u32)> = mix.iter().map(|(op, n)| (op.name(), *n)).collect();
+        assert_eq!(names, [("GetItem", 1), ("TransactWriteItems", 2)]);
+        assert!(matches!(mix[1].0, Operation::TransactWriteItems));
+        assert!(parse_mix("").is_empty());
+    }
 
     #[test]
     fn an_operations_cost_is_its_median_block() {

@@ -59,6 +59,20 @@ const ORDER_LINES: usize = 3;
 const PAGE: usize = shared::pagination::DEFAULT_LIMIT as usize;
 
 impl Operation {
+    /// The usual (smallest) call of the operation the relay names `name`, if the loop makes it.
+    pub fn usual(name: &str) -> Option<Self> {
+        [
+            Operation::GetItem,
+            Operation::BatchGetItem,
+            Operation::PutItem,
+            Operation::UpdateItem,
+            Operation::TransactWriteItems,
+            Operation::Query,
+        ]
+        .into_iter()
+        .find(|operation| operation.name() == name)
+    }
+
     /// The DynamoDB operation's name, as the relay reads it from `X-Amz-Target`.
     pub fn name(self) -> &'static str {
         match self {

@@ -293,7 +293,12 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
     } else {
         Duration::ZERO
     };
-    let sdk_cpu = sdk.of_calls(&m.warm_calls, &m.warm_request_bytes, &m.warm_response_bytes);
+    let sdk_cpu = sdk.of_calls_beside(
+        &m.warm_calls,
+        &m.warm_request_bytes,
+        &m.warm_response_bytes,
+        m.beside_sdk.as_ref(),
+    );
     // The floor's warm loop that took turns with this one, when there was one.
     let floor_cpu = m.beside_cpu_per_warm.unwrap_or(floor.cpu_per_warm);
     let budget = floor_cpu + sdk_cpu + hashing + WARM_CPU_ALLOWANCE;
@@ -329,7 +334,9 @@ fn calls_said(m: &Measurement, sdk: &SdkCost) -> String {
     if m.warm_calls.is_empty() {
         return "no DynamoDB call".to_owned();
     }
-    m.warm_calls
+    let in_turn = m.beside_sdk.as_ref();
+    let each = m
+        .warm_calls
         .iter()
         .map(|(operation, count)| {
             let bytes = |of: &crate::measure::Calls| of.get(operation).copied().unwrap_or(0);
@@ -349,15 +356,27 @@ fn calls_said(m: &Measurement, sdk: &SdkCost) -> String {
                     )
                 }
             };
+            let usual = if in_turn.is_some_and(|t| t.covers(operation)) {
+                String::new()
+            } else {
+                format!(" × {} µs", sdk.of(operation).as_micros())
+            };
             format!(
-                "{operation} {count} × {} µs{}{}",
-                sdk.of(operation).as_micros(),
+                "{operation} {count}{usual}{}{}",
                 said(writing, "sent", bodies.request),
                 said(reading, "read", bodies.response)
             )
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    match in_turn {
+        Some(t) => format!(
+            "{each} (a round of {} in the SDK loop, in turn with it: {} µs)",
+            t.round.keys().cloned().collect::<Vec<_>>().join(" + "),
+            t.per_round.as_micros()
+        ),
+        None => each,
+    }
 }
 
 /// Only when the zips were built (`BENCH_ZIPS`); then a missing one is a miss.
@@ -454,6 +473,7 @@ fn faster_than_node(ours: &Measurement, theirs: &Measurement) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdk::InTurn;
 
     fn us(micros: u64) -> Duration {
         Duration::from_micros(micros)
@@ -554,6 +574,35 @@ mod tests {
         assert!(observability_cpu(&on, &off(330)).met);
         assert!(!observability_cpu(&on, &off(331)).met);
         assert!(!observability_cpu(&on, &warm("get-user (metrics off)", 300, &[])).met);
+    }
+
+    #[test]
+    fn the_sdk_loop_taken_in_turn_is_what_the_warm_budget_charges() {
+        // The loop alone, after the functions, said 230 µs a GetItem; in turn with get-user,
+        // a round of its one GetItem cost 300: 120 + 300 + 100 = 520.
+        let sdk = SdkCost {
+            per_call: [("GetItem".to_owned(), us(230))].into(),
+            ..Default::default()
+        };
+        let floor = warm("floor", 70, &[]);
+        let get_user = |cpu| Measurement {
+            beside_cpu_per_warm: Some(us(120)),
+            beside_sdk: Some(InTurn {
+                per_round: us(300),
+                round: [("GetItem".to_owned(), 1)].into(),
+            }),
+            ..warm("get-user", cpu, &[("GetItem", 1)])
+        };
+        assert!(warm_cpu(&get_user(520), &floor, &sdk, Duration::ZERO).met);
+        let verdict = warm_cpu(&get_user(521), &floor, &sdk, Duration::ZERO);
+        assert!(!verdict.met);
+        assert!(
+            verdict.what.contains(
+                "the SDK's 300 µs for GetItem 1 (a round of GetItem in the SDK loop, in turn with it: 300 µs)"
+            ),
+            "{}",
+            verdict.what
+        );
     }
 
     #[test]
