@@ -14,7 +14,7 @@ use crate::database;
 use crate::emulator::{Emulator, Happening, Invocation};
 use crate::process::{Running, lambda_env, spawn};
 use crate::procfs::{cpu_time, status_kib, user_and_kernel_ticks, wait_for_quiet_machine};
-use crate::relay::{Relay, waited};
+use crate::relay::{Holds, Relay, waited};
 use crate::sdk::{self, InTurn};
 use crate::stats::median;
 
@@ -91,6 +91,10 @@ pub struct Measurement {
     /// order's transaction of several items costs the SDK more to serialise and sign than the
     /// loop's two small actions.
     pub warm_request_bytes: Calls,
+    /// How long DynamoDB Local took over each operation in those second requests (the relay's
+    /// exchange, request's first byte → response's last; the median call's): what the SDK
+    /// loop's calls are made to wait when it takes turns with this subject.
+    pub warm_call_waits: Holds,
     /// Every HTTP status the subject answered with, cold and warm.
     pub statuses: BTreeSet<u16>,
     /// event handed over → response posted, one per warm invocation.
@@ -168,7 +172,8 @@ fn measure_with(
     cold_starts(subject, other, table, &mut ids, &mut m);
     match other.filter(|other| !other.warm_events.is_empty()) {
         Some(other) => {
-            let sdk = sdk_loop_dir.and_then(|dir| sdk::Turns::start(dir, table, &m.warm_calls));
+            let sdk = sdk_loop_dir
+                .and_then(|dir| sdk::Turns::start(dir, table, &m.warm_calls, &m.warm_call_waits));
             warm_loops_in_turn(subject, other, sdk, table, &mut ids, &mut m);
         }
         None => warm_loop(subject, table, &mut ids, &mut m),
@@ -189,6 +194,7 @@ fn cold_starts(
     let secret_store = Relay::start(database::address_of(&secret_store_endpoint()));
     let mut counted = Vec::new();
     let (mut sent, mut read) = (Vec::new(), Vec::new());
+    let mut waits: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
     wait_for_quiet_machine();
     // The other subject goes first on even starts and second on odd ones: each then follows
     // the other as often, so neither is always the one started just after the busier process.
@@ -235,6 +241,13 @@ fn cold_starts(
                             match second_request(emulator, &mut running, ids, second, &relay) {
                                 Ok((exchanges, body)) => {
                                     counted.push(count_by_operation(&exchanges));
+                                    for exchange in &exchanges {
+                                        let operation = exchange.operation.clone();
+                                        waits
+                                            .entry(operation.unwrap_or_else(|| "unknown".into()))
+                                            .or_default()
+                                            .push(exchange.end - exchange.start);
+                                    }
                                     sent.push(bytes_by_operation(&exchanges, |e| e.request_bytes));
                                     read.push(bytes_by_operation(&exchanges, |e| e.response_bytes));
                                     check_status(m, "second", &body);
@@ -254,6 +267,10 @@ fn cold_starts(
         }
     }
     m.warm_calls = most_often(counted);
+    m.warm_call_waits = waits
+        .into_iter()
+        .map(|(operation, times)| (operation, median(&times)))
+        .collect();
     m.warm_request_bytes = median_by_operation(&sent);
     m.warm_response_bytes = median_by_operation(&read);
 }

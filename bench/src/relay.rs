@@ -13,7 +13,12 @@
 //! whenever the client sends while no exchange is open, and ends with its response, framed by
 //! `Content-Length` (what DynamoDB Local sends) or chunked. Each exchange also keeps the
 //! operation its request named (`X-Amz-Target`), so a request's calls can be counted by kind.
+//!
+//! A holding relay ([`Relay::holding`]) also keeps each response back until its exchange has
+//! lasted a set time for its operation: the SDK loop's calls then wait as long as a function's
+//! did (bench/notes.md, "The SDK loop, waiting as long as the function").
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -78,6 +83,12 @@ impl Relay {
     /// Listens on a free port and relays every connection to `upstream`. Its threads end with
     /// their connections; the listener lives as long as the bench (a handful per run).
     pub fn start(upstream: SocketAddr) -> Self {
+        Self::holding(upstream, Holds::new())
+    }
+
+    /// `start`, and each response to an operation in `holds` is passed on no sooner than that
+    /// long after its request's first byte came (never sooner than upstream sent it).
+    pub fn holding(upstream: SocketAddr, holds: Holds) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("the relay binds a port");
         let endpoint = format!(
             "http://{}",
@@ -87,6 +98,7 @@ impl Relay {
         );
         let exchanges = Arc::new(Mutex::new(Vec::new()));
         let recorded = exchanges.clone();
+        let holds = Arc::new(holds);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 // Connected before the first request arrives, so no exchange includes it.
@@ -95,7 +107,7 @@ impl Relay {
                 };
                 let _ = client.set_nodelay(true);
                 let _ = server.set_nodelay(true);
-                relay_connection(client, server, recorded.clone());
+                relay_connection(client, server, recorded.clone(), holds.clone());
             }
         });
         Relay {
@@ -110,7 +122,15 @@ impl Relay {
     }
 }
 
-fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Vec<Exchange>>>) {
+/// How long an exchange of each operation is to last at the least.
+pub type Holds = BTreeMap<String, Duration>;
+
+fn relay_connection(
+    client: TcpStream,
+    server: TcpStream,
+    recorded: Arc<Mutex<Vec<Exchange>>>,
+    holds: Arc<Holds>,
+) {
     let open: Arc<Mutex<Option<OpenRequest>>> = Arc::new(Mutex::new(None));
     let (client_in, server_out) = (
         client.try_clone().expect("a socket clones"),
@@ -134,7 +154,22 @@ fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Ve
     });
     std::thread::spawn(move || {
         let mut response = ResponseFramer::default();
+        let mut answering = false;
         copy(server, client, |bytes| {
+            if !answering {
+                answering = true;
+                let held_until = open
+                    .lock()
+                    .expect("open lock")
+                    .as_ref()
+                    .and_then(|request| {
+                        let hold = holds.get(&operation_of(&request.head)?)?;
+                        Some(request.start + *hold)
+                    });
+                if let Some(until) = held_until {
+                    std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                }
+            }
             if response.feed(bytes)
                 && let Some(request) = open.lock().expect("open lock").take()
             {
@@ -145,6 +180,7 @@ fn relay_connection(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Ve
                     request_bytes: request.body_bytes(),
                     response_bytes: response.last_body_bytes,
                 });
+                answering = false;
             }
         })
     });
@@ -339,6 +375,43 @@ mod tests {
                 .iter()
                 .all(|e| e.end - e.start >= Duration::from_millis(20))
         );
+    }
+
+    #[test]
+    fn a_holding_relay_keeps_a_response_back_until_its_operation_has_lasted_long_enough() {
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = upstream.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut socket, _) = upstream.accept().unwrap();
+            let mut buffer = [0u8; 256];
+            for _ in 0..2 {
+                let _ = socket.read(&mut buffer).unwrap();
+                socket
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                    .unwrap();
+            }
+        });
+        let holds = Holds::from([("GetItem".to_owned(), Duration::from_millis(40))]);
+        let relay = Relay::holding(address, holds);
+        let mut client = TcpStream::connect(relay.endpoint.trim_start_matches("http://")).unwrap();
+        let mut took = Vec::new();
+        for target in ["DynamoDB_20120810.GetItem", "DynamoDB_20120810.PutItem"] {
+            let sent = Instant::now();
+            write!(
+                client,
+                "POST / HTTP/1.1\r\nX-Amz-Target: {target}\r\nContent-Length: 0\r\n\r\n"
+            )
+            .unwrap();
+            let mut answer = Vec::new();
+            while !answer.ends_with(b"{}") {
+                let mut buffer = [0u8; 64];
+                let n = client.read(&mut buffer).unwrap();
+                answer.extend_from_slice(&buffer[..n]);
+            }
+            took.push(sent.elapsed());
+        }
+        assert!(took[0] >= Duration::from_millis(40), "{took:?}");
+        assert!(took[1] < Duration::from_millis(40), "{took:?}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use crate::measure::Calls;
+use crate::relay::{Holds, Relay};
 use crate::stats::median;
 
 /// CPU per call of each operation the loop made, and what bigger bodies add.
@@ -120,6 +121,8 @@ pub struct InTurn {
     pub per_round: Duration,
     /// The operations a round made, and how many of each: those of the function's the loop makes.
     pub round: Calls,
+    /// How long the loop's calls of each operation were made to last: the function's.
+    pub held: Holds,
 }
 
 impl InTurn {
@@ -132,25 +135,31 @@ impl InTurn {
 /// of rounds of the function's calls each turn, so that the SDK is charged at the moments the
 /// function was measured at, not minutes later (bench/notes.md, "The SDK loop, in turn").
 pub struct Turns {
+    /// Between the loop and DynamoDB Local, holding each response back until the call has
+    /// lasted as long as the function's calls of that operation did.
+    _relay: Relay,
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     round: Option<Calls>,
+    held: Holds,
     blocks: Vec<Duration>,
     pub failure: Option<String>,
 }
 
 impl Turns {
     /// The loop, preparing its items and warming up while the function's processes start;
-    /// none for a function that makes no DynamoDB call.
-    pub fn start(bin_dir: &Path, table: &str, calls: &Calls) -> Option<Self> {
+    /// none for a function that makes no DynamoDB call. Its calls of each operation are made
+    /// to last `waits` (the function's), through a holding relay.
+    pub fn start(bin_dir: &Path, table: &str, calls: &Calls, waits: &Holds) -> Option<Self> {
         if calls.is_empty() {
             return None;
         }
         let mix: Vec<String> = calls.iter().map(|(op, n)| format!("{op}:{n}")).collect();
         let program = bin_dir.join("sdk-loop");
+        let relay = Relay::holding(crate::database::address(), waits.clone());
         let mut child = Command::new(&program)
-            .env("DYNAMODB_ENDPOINT", crate::database::endpoint())
+            .env("DYNAMODB_ENDPOINT", &relay.endpoint)
             .env("TABLE_NAME", table)
             .env("SDK_LOOP_MIX", mix.join(","))
             .stdin(Stdio::piped())
@@ -160,10 +169,12 @@ impl Turns {
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         Some(Self {
+            _relay: relay,
             child,
             stdin,
             stdout,
             round: None,
+            held: waits.clone(),
             blocks: Vec::new(),
             failure: None,
         })
@@ -206,6 +217,9 @@ impl Turns {
         let in_turn = match (self.round, self.blocks.is_empty()) {
             (Some(round), false) if !round.is_empty() => Some(InTurn {
                 per_round: median(&self.blocks),
+                held: (self.held.into_iter())
+                    .filter(|(operation, _)| round.contains_key(operation))
+                    .collect(),
                 round,
             }),
             _ => None,
@@ -316,6 +330,7 @@ mod tests {
         let in_turn = InTurn {
             per_round: Duration::from_micros(650),
             round: calls(&[("GetItem", 1), ("Query", 1)]),
+            held: Holds::new(),
         };
         // The round (650) for GetItem and Query, the page's 500 µs of bytes beyond the usual
         // Query, DeleteItem (not in the loop) at the loop's mean (200).

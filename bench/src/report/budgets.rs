@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Run, node};
 use crate::functions::{HASHES_SOMETIMES, HASHING};
 use crate::measure::Measurement;
-use crate::sdk::{Bodies, SdkCost};
+use crate::sdk::{Bodies, InTurn, SdkCost};
 use crate::stats::{median, mib, ms, p50};
 
 /// Init may take at most this many times the floor's.
@@ -371,12 +371,27 @@ fn calls_said(m: &Measurement, sdk: &SdkCost) -> String {
         .join(", ");
     match in_turn {
         Some(t) => format!(
-            "{each} (a round of {} in the SDK loop, in turn with it: {} µs)",
+            "{each} (a round of {} in the SDK loop, in turn with it{}: {} µs)",
             t.round.keys().cloned().collect::<Vec<_>>().join(" + "),
+            held_said(t),
             t.per_round.as_micros()
         ),
         None => each,
     }
+}
+
+/// ", each call held to last as long as the function's (GetItem 1.3 ms)", or nothing.
+fn held_said(in_turn: &InTurn) -> String {
+    if in_turn.held.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = (in_turn.held.iter())
+        .map(|(operation, wait)| format!("{operation} {:.1} ms", ms(*wait)))
+        .collect();
+    format!(
+        ", each call held to last as long as the function's ({})",
+        each.join(", ")
+    )
 }
 
 /// Only when the zips were built (`BENCH_ZIPS`); then a missing one is a miss.
@@ -473,7 +488,6 @@ fn faster_than_node(ours: &Measurement, theirs: &Measurement) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::InTurn;
 
     fn us(micros: u64) -> Duration {
         Duration::from_micros(micros)
@@ -590,6 +604,7 @@ mod tests {
             beside_sdk: Some(InTurn {
                 per_round: us(300),
                 round: [("GetItem".to_owned(), 1)].into(),
+                held: [("GetItem".to_owned(), Duration::from_micros(1_300))].into(),
             }),
             ..warm("get-user", cpu, &[("GetItem", 1)])
         };
@@ -598,7 +613,7 @@ mod tests {
         assert!(!verdict.met);
         assert!(
             verdict.what.contains(
-                "the SDK's 300 µs for GetItem 1 (a round of GetItem in the SDK loop, in turn with it: 300 µs)"
+                "the SDK's 300 µs for GetItem 1 (a round of GetItem in the SDK loop, in turn with it, each call held to last as long as the function's (GetItem 1.3 ms): 300 µs)"
             ),
             "{}",
             verdict.what

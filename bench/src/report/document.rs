@@ -72,9 +72,12 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
            (`shared::store::function_dynamodb_client`) alone on a current-thread runtime, calling DynamoDB Local in a \
            loop, the process's CPU per call over blocks of 50 calls, the median block's. It runs twice. Beside each \
            function, taking turns with its warm loop and the floor's (a block each), it makes the function's own \
-           warm call's operations, a round of them per function call, and that round's CPU (the median block's) is \
-           what the function's calls are charged: the machine's speed moves within minutes, and the SDK measured \
-           minutes later met another one. Alone, after the functions, each operation on its own: {sdk}; from these \
+           warm call's operations, a round of them per function call, through a relay that holds each response \
+           back until the call has lasted as long as the function's calls of that operation did (DynamoDB Local's \
+           time in the function's counted second requests, the median call's), and that round's CPU (the median \
+           block's) is what the function's calls are charged: the machine's speed moves within minutes, and on this \
+           VM a process pays in CPU for every millisecond it sleeps waiting (about 95 µs a millisecond, bench/notes.md), \
+           so the SDK measured minutes later, on calls that waited less, met another machine. Alone, after the functions, each operation on its own: {sdk}; from these \
            come the rates per byte below, and the charge for any call the loop does not make. A response bigger than the loop's usual one (a list \
            route's page) is charged the rate the loop read a 20-item page at, for the bytes beyond; a request \
            bigger than the usual one (an order's transaction) the rate the loop sent an order of three lines at; \
