@@ -21,8 +21,8 @@ packages+=(-p floor)
 
 # The bare SDK client loop (the warm-CPU budget's SDK cost per call) is built beside them, at
 # the same features, but has no zip: it is never deployed.
-say "release build of every function, the floor and the SDK loop (native $(uname -m), one cargo invocation)"
-nice -n 10 cargo build --release "${packages[@]}" -p sdk-loop
+say "release build of every function, the two floors and the SDK loop (native $(uname -m), one cargo invocation)"
+nice -n 10 cargo build --release "${packages[@]}" -p floor-http -p sdk-loop
 
 # The harness is a separate invocation on purpose: it depends on shared's test-support, and in
 # one invocation cargo would unify that feature into the functions being measured. It is not

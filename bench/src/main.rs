@@ -64,6 +64,10 @@ async fn run(settings: Settings) {
     let floor = floor(&settings);
     eprintln!("[bench] floor");
     let mut results = vec![measure(&floor, &app.table)];
+    let http_floor = http_floor(&settings, &app, &world).await;
+    eprintln!("[bench] the floor with lambda_http, in turn with the floor");
+    let http_floor = measure_beside(&http_floor, &floor, &app.table);
+    report_failures(&http_floor, "floor-http");
     let mut metrics_off = Vec::new();
     let (mut argon2, mut argon2_first) = (Vec::new(), Vec::new());
     for function in FUNCTIONS.into_iter().filter(|f| settings.includes(f)) {
@@ -114,6 +118,7 @@ async fn run(settings: Settings) {
         results: &results,
         metrics_off: &metrics_off,
         peers: &peers,
+        http_floor: Some(&http_floor),
         database: &database,
         argon2: &argon2,
         argon2_first: &argon2_first,
@@ -147,6 +152,22 @@ fn floor(settings: &Settings) -> Subject {
         cold_events: vec!["{}".into(); settings.cold],
         counted_events: vec!["{}".into(); settings.cold],
         warm_events: vec!["{}".into(); settings.warm + 1],
+        env: vec![],
+    }
+}
+
+/// The floor with lambda_http's API Gateway handling (`bench/floor-http`), on get-product's
+/// events (a public GET with a path parameter): what that handling costs before a route's code.
+async fn http_floor(settings: &Settings, app: &TestApp, world: &World) -> Subject {
+    let events = |count, label| events(app, world, "get-product", count, label);
+    Subject {
+        name: "floor-http".into(),
+        program: settings.bin_dir.join("floor-http"),
+        args: vec![],
+        memory_mb: 128,
+        cold_events: events(settings.cold, "floor-http-cold").await,
+        counted_events: Vec::new(),
+        warm_events: events(settings.warm + 1, "floor-http-warm").await,
         env: vec![],
     }
 }

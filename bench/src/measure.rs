@@ -13,7 +13,9 @@ use serde_json::Value;
 use crate::database;
 use crate::emulator::{Emulator, Happening, Invocation};
 use crate::process::{Running, lambda_env, spawn};
-use crate::procfs::{cpu_time, status_kib, user_and_kernel_ticks, wait_for_quiet_machine};
+use crate::procfs::{
+    cpu_time, minor_faults, status_kib, user_and_kernel_ticks, wait_for_quiet_machine,
+};
 use crate::relay::{Holds, Relay, waited};
 use crate::sdk::{self, InTurn};
 use crate::stats::median;
@@ -420,6 +422,8 @@ struct WarmProcess<'a> {
     events: std::slice::Iter<'a, String>,
     /// CPU time and ticks once warmed up, when the timed calls began.
     started: Option<(Duration, (u64, u64))>,
+    /// Minor page faults by then (shown with `BENCH_SHOW_BLOCKS`).
+    faults_before: u64,
     blocks: WarmBlocks,
     count: u32,
     done: bool,
@@ -442,6 +446,7 @@ impl<'a> WarmProcess<'a> {
             pid,
             events: subject.warm_events.iter(),
             started: None,
+            faults_before: 0,
             blocks: WarmBlocks::starting(Duration::ZERO),
             count: 0,
             done: false,
@@ -452,6 +457,7 @@ impl<'a> WarmProcess<'a> {
                     check_status(m, "warm-up", &body);
                     let cpu = cpu_time(pid);
                     process.started = Some((cpu, user_and_kernel_ticks(pid)));
+                    process.faults_before = minor_faults(pid);
                     process.blocks = WarmBlocks::starting(cpu);
                 }
                 Err(error) => process.fail(m, error),
@@ -516,10 +522,12 @@ impl<'a> WarmProcess<'a> {
             let blocks = &self.blocks.per_call;
             if std::env::var_os("BENCH_SHOW_BLOCKS").is_some() {
                 let shown: Vec<u128> = blocks.iter().map(Duration::as_micros).collect();
+                let faults = minor_faults(self.pid).saturating_sub(self.faults_before);
                 eprintln!(
-                    "[bench] {}: warm CPU per call {} µs over the loop; by block of {WARM_BLOCK}, µs: {shown:?}",
+                    "[bench] {}: warm CPU per call {} µs over the loop, {:.2} minor page faults a call; by block of {WARM_BLOCK}, µs: {shown:?}",
                     subject.name,
-                    mean.as_micros()
+                    mean.as_micros(),
+                    faults as f64 / f64::from(self.count.max(1))
                 );
             }
             m.cpu_per_warm = if blocks.is_empty() {

@@ -60,6 +60,15 @@ pub fn user_and_kernel_ticks(pid: u32) -> (u64, u64) {
     ticks_of_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
 }
 
+/// Minor page faults of the whole process so far (stat's field 10), for diagnosis.
+pub fn minor_faults(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    (after_name.split_whitespace().nth(7))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 fn ticks_of_stat(stat: &str) -> (u64, u64) {
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);

@@ -23,6 +23,9 @@ pub struct Run<'a> {
     /// The same functions with their metrics off, in the same order.
     pub metrics_off: &'a [Measurement],
     pub peers: &'a [Measurement],
+    /// The floor with lambda_http's event handling (`bench/floor-http`), in turn with the
+    /// floor: no budget's, shown for what that handling takes of a route's warm CPU.
+    pub http_floor: Option<&'a Measurement>,
     pub database: &'a DatabaseLatency,
     pub argon2: &'a [Duration],
     /// A new process's first hash (its working memory faulted in by it).

@@ -20,6 +20,7 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
     } = *run;
     let ratios = node::table(run);
     let observability = super::results::observability_table(run);
+    let http_floor = super::results::http_floor_paragraph(run);
     let budget_summary = verdicts.summary();
     let budget_rows = &verdicts.rows;
     let cost = cost::table(results);
@@ -112,6 +113,7 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
          One argon2id hash (m=19456, t=2, p=1), timed right after each hashing function's measurements: {:.1} ms \
          in a process that has hashed before, {:.1} ms as a new process's first (p99 {:.1}), which also faults \
          in its 19 MiB of working memory.\n\n\
+         {http_floor}\
          ### Observability's cost\n\n\
          Each function again, the same build with `METRICS_ENABLED=false` (logs as above; no X-Ray daemon, \
          so no subsegment is sent): what its metrics (the recorder, the DynamoDB call interceptor, one EMF \
