@@ -14,7 +14,7 @@
 //!
 //! For diagnosis only, read where a process is spawned ([`crate::process`]): `BENCH_WRAP` and
 //! `BENCH_EXTRA_ENV`; and `BENCH_SHOW_BLOCKS` (any value), which prints each warm loop's CPU
-//! per call block by block ([`crate::measure`]).
+//! per call block by block and its minor page faults a call ([`crate::measure`]).
 
 use std::path::PathBuf;
 
