@@ -337,6 +337,17 @@ mod tests {
         assert!(framer.feed(b"\r\n0\r\n\r\n"));
     }
 
+    /// Reads from `client` until what came ends with `ending`.
+    fn read_until(client: &mut TcpStream, ending: &[u8]) {
+        let mut answer = Vec::new();
+        while !answer.ends_with(ending) {
+            let mut buffer = [0u8; 64];
+            let n = client.read(&mut buffer).unwrap();
+            assert!(n > 0, "the relay closed the connection");
+            answer.extend_from_slice(&buffer[..n]);
+        }
+    }
+
     #[test]
     fn the_relay_times_each_exchange_and_passes_bytes_through() {
         let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -357,12 +368,7 @@ mod tests {
         let mut client = TcpStream::connect(relay.endpoint.trim_start_matches("http://")).unwrap();
         for _ in 0..2 {
             client.write_all(b"ping").unwrap();
-            let mut answer = Vec::new();
-            while !answer.ends_with(b"pong") {
-                let mut buffer = [0u8; 64];
-                let n = client.read(&mut buffer).unwrap();
-                answer.extend_from_slice(&buffer[..n]);
-            }
+            read_until(&mut client, b"pong");
         }
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut exchanges = Vec::new();
@@ -402,12 +408,7 @@ mod tests {
                 "POST / HTTP/1.1\r\nX-Amz-Target: {target}\r\nContent-Length: 0\r\n\r\n"
             )
             .unwrap();
-            let mut answer = Vec::new();
-            while !answer.ends_with(b"{}") {
-                let mut buffer = [0u8; 64];
-                let n = client.read(&mut buffer).unwrap();
-                answer.extend_from_slice(&buffer[..n]);
-            }
+            read_until(&mut client, b"{}");
             took.push(sent.elapsed());
         }
         assert!(took[0] >= Duration::from_millis(40), "{took:?}");
