@@ -118,7 +118,7 @@ async fn run(settings: Settings) {
         results: &results,
         metrics_off: &metrics_off,
         peers: &peers,
-        http_floor: Some(&http_floor),
+        http_floor: &http_floor,
         database: &database,
         argon2: &argon2,
         argon2_first: &argon2_first,

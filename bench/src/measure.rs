@@ -174,8 +174,10 @@ fn measure_with(
     cold_starts(subject, other, table, &mut ids, &mut m);
     match other.filter(|other| !other.warm_events.is_empty()) {
         Some(other) => {
-            let sdk = sdk_loop_dir
-                .and_then(|dir| sdk::Turns::start(dir, table, &m.warm_calls, &m.warm_call_waits));
+            let sdk = sdk_loop_dir.and_then(|dir| {
+                let database = database::address();
+                sdk::Turns::start(dir, database, table, &m.warm_calls, &m.warm_call_waits)
+            });
             warm_loops_in_turn(subject, other, sdk, table, &mut ids, &mut m);
         }
         None => warm_loop(subject, table, &mut ids, &mut m),
@@ -244,9 +246,8 @@ fn cold_starts(
                                 Ok((exchanges, body)) => {
                                     counted.push(count_by_operation(&exchanges));
                                     for exchange in &exchanges {
-                                        let operation = exchange.operation.clone();
                                         waits
-                                            .entry(operation.unwrap_or_else(|| "unknown".into()))
+                                            .entry(operation_of(exchange).to_owned())
                                             .or_default()
                                             .push(exchange.end - exchange.start);
                                     }
@@ -320,10 +321,15 @@ fn second_request(
     Ok((relay.take(), body))
 }
 
+/// The operation an exchange named, or "unknown".
+fn operation_of(exchange: &crate::relay::Exchange) -> &str {
+    exchange.operation.as_deref().unwrap_or("unknown")
+}
+
 fn count_by_operation(exchanges: &[crate::relay::Exchange]) -> Calls {
     let mut calls = Calls::new();
     for exchange in exchanges {
-        let operation = exchange.operation.as_deref().unwrap_or("unknown");
+        let operation = operation_of(exchange);
         *calls.entry(operation.to_owned()).or_default() += 1;
     }
     calls
@@ -336,7 +342,7 @@ fn bytes_by_operation(
 ) -> Calls {
     let mut total = Calls::new();
     for exchange in exchanges {
-        let operation = exchange.operation.as_deref().unwrap_or("unknown");
+        let operation = operation_of(exchange);
         *total.entry(operation.to_owned()).or_default() += bytes(exchange);
     }
     total

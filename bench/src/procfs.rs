@@ -63,18 +63,21 @@ pub fn user_and_kernel_ticks(pid: u32) -> (u64, u64) {
 /// Minor page faults of the whole process so far (stat's field 10), for diagnosis.
 pub fn minor_faults(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    (after_name.split_whitespace().nth(7))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    stat_field(&stat, 10)
 }
 
 fn ticks_of_stat(stat: &str) -> (u64, u64) {
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    (stat_field(stat, 14), stat_field(stat, 15))
+}
+
+/// Field `number` (1-based, as proc(5) numbers them) of a /proc/<pid>/stat line, read after
+/// the command name, which may hold spaces; 0 if absent.
+fn stat_field(stat: &str, number: usize) -> u64 {
+    // The command name is field 2, in parentheses: field 3 is the first after it.
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let field = |i: usize| fields.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
-    (field(11), field(12))
+    (after_name.split_whitespace().nth(number.saturating_sub(3)))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Busy and total jiffies of all CPUs, from the first line of /proc/stat.
@@ -178,5 +181,8 @@ mod tests {
         let stat = "1234 (a (weird) name) S 1 2 3 4 5 6 7 8 9 10 250 30 0 0 20 0 1 0";
         assert_eq!(cpu_time_of_stat(stat), Duration::from_millis(2800));
         assert_eq!(ticks_of_stat(stat), (250, 30));
+        // minflt, as the page-fault count reads it.
+        assert_eq!(stat_field(stat, 10), 7);
+        assert_eq!(stat_field(stat, 99), 0);
     }
 }

@@ -25,7 +25,7 @@ pub struct Run<'a> {
     pub peers: &'a [Measurement],
     /// The floor with lambda_http's event handling (`bench/floor-http`), in turn with the
     /// floor: no budget's, shown for what that handling takes of a route's warm CPU.
-    pub http_floor: Option<&'a Measurement>,
+    pub http_floor: &'a Measurement,
     pub database: &'a DatabaseLatency,
     pub argon2: &'a [Duration],
     /// A new process's first hash (its working memory faulted in by it).

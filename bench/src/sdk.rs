@@ -149,15 +149,21 @@ pub struct Turns {
 
 impl Turns {
     /// The loop, preparing its items and warming up while the function's processes start;
-    /// none for a function that makes no DynamoDB call. Its calls of each operation are made
-    /// to last `waits` (the function's), through a holding relay.
-    pub fn start(bin_dir: &Path, table: &str, calls: &Calls, waits: &Holds) -> Option<Self> {
+    /// none for a function that makes no DynamoDB call. It reaches `database` through a
+    /// holding relay, so its calls of each operation last `waits` (the function's).
+    pub fn start(
+        bin_dir: &Path,
+        database: std::net::SocketAddr,
+        table: &str,
+        calls: &Calls,
+        waits: &Holds,
+    ) -> Option<Self> {
         if calls.is_empty() {
             return None;
         }
         let mix: Vec<String> = calls.iter().map(|(op, n)| format!("{op}:{n}")).collect();
         let program = bin_dir.join("sdk-loop");
-        let relay = Relay::holding(crate::database::address(), waits.clone());
+        let relay = Relay::holding(database, waits.clone());
         let mut child = Command::new(&program)
             .env("DYNAMODB_ENDPOINT", &relay.endpoint)
             .env("TABLE_NAME", table)
@@ -198,7 +204,7 @@ impl Turns {
             if self.round.is_none() {
                 self.round = Some(parse_round(&self.line()?));
             }
-            writeln!(self.stdin, "block").map_err(|e| format!("sdk-loop: {e}"))?;
+            writeln!(self.stdin, "block").map_err(|e| format!("sdk-loop stopped: {e}"))?;
             let line = self.line()?;
             line.parse::<u64>()
                 .map(Duration::from_nanos)
@@ -343,6 +349,66 @@ mod tests {
             sdk.of_calls(&made, &none(), &read),
             Duration::from_micros(1100)
         );
+    }
+
+    /// A directory holding `script` as its `sdk-loop`, speaking the loop's side of the turns.
+    fn fake_loop(name: &str, script: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("sdk-turns-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let program = dir.join("sdk-loop");
+        std::fs::write(&program, script).unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        dir
+    }
+
+    #[test]
+    fn turns_take_a_block_per_line_and_keep_the_median_round() {
+        // It accepts GetItem only (as the real loop drops what it does not make), then answers
+        // each block with 1000, 2000, 3000 ns a round.
+        let dir = fake_loop(
+            "blocks",
+            "#!/bin/sh\necho GetItem:1\nn=0\nwhile read line; do n=$((n+1)); echo $((n*1000)); done\n",
+        );
+        let database = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let made = calls(&[("GetItem", 1), ("DeleteItem", 1)]);
+        let waits = Holds::from([
+            ("GetItem".to_owned(), Duration::from_millis(2)),
+            ("DeleteItem".to_owned(), Duration::from_millis(3)),
+        ]);
+        let address = database.local_addr().unwrap();
+        let mut turns = Turns::start(&dir, address, "table", &made, &waits).unwrap();
+        for _ in 0..3 {
+            turns.block();
+        }
+        let (in_turn, failure) = turns.finish();
+        assert_eq!(failure, None);
+        assert_eq!(
+            in_turn,
+            Some(InTurn {
+                per_round: Duration::from_micros(2),
+                round: calls(&[("GetItem", 1)]),
+                held: Holds::from([("GetItem".to_owned(), Duration::from_millis(2))]),
+            })
+        );
+        // No call, no loop.
+        assert!(Turns::start(&dir, address, "table", &Calls::new(), &waits).is_none());
+    }
+
+    #[test]
+    fn a_loop_that_stops_is_a_failure_and_no_round() {
+        let dir = fake_loop("stops", "#!/bin/sh\necho GetItem:1\n");
+        let database = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = database.local_addr().unwrap();
+        let made = calls(&[("GetItem", 1)]);
+        let mut turns = Turns::start(&dir, address, "table", &made, &Holds::new()).unwrap();
+        turns.block();
+        turns.block();
+        let (in_turn, failure) = turns.finish();
+        assert_eq!(in_turn, None);
+        // Whether its stdin or its stdout closed first.
+        let failure = failure.unwrap_or_default();
+        assert!(failure.starts_with("sdk-loop stopped"), "{failure}");
     }
 
     #[test]

@@ -99,15 +99,14 @@ async fn in_turn(operations: &Operations, mix: &[(Operation, u32)]) {
         round().await;
     }
     let mut out = std::io::stdout().lock();
+    // A line to the harness, now; false once it has gone.
+    let mut say = |line: String| writeln!(out, "{line}").and_then(|()| out.flush()).is_ok();
     // Ready, and what a round is: the harness charges any other operation otherwise.
     let accepted: Vec<String> = mix
         .iter()
         .map(|(operation, count)| format!("{}:{count}", operation.name()))
         .collect();
-    if writeln!(out, "{}", accepted.join(","))
-        .and_then(|()| out.flush())
-        .is_err()
-    {
+    if !say(accepted.join(",")) {
         return;
     }
     for line in std::io::stdin().lock().lines() {
@@ -119,10 +118,7 @@ async fn in_turn(operations: &Operations, mix: &[(Operation, u32)]) {
             round().await;
         }
         let spent = per_call(process_cpu_time().saturating_sub(before), BLOCK);
-        if writeln!(out, "{}", spent.as_nanos())
-            .and_then(|()| out.flush())
-            .is_err()
-        {
+        if !say(spent.as_nanos().to_string()) {
             break;
         }
     }

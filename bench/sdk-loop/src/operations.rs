@@ -59,18 +59,12 @@ const ORDER_LINES: usize = 3;
 const PAGE: usize = shared::pagination::DEFAULT_LIMIT as usize;
 
 impl Operation {
-    /// The usual (smallest) call of the operation the relay names `name`, if the loop makes it.
+    /// The usual (smallest) call of the operation the relay names `name`, if the loop makes it:
+    /// [`OPERATIONS`] lists each usual call before its larger one.
     pub fn usual(name: &str) -> Option<Self> {
-        [
-            Operation::GetItem,
-            Operation::BatchGetItem,
-            Operation::PutItem,
-            Operation::UpdateItem,
-            Operation::TransactWriteItems,
-            Operation::Query,
-        ]
-        .into_iter()
-        .find(|operation| operation.name() == name)
+        OPERATIONS
+            .into_iter()
+            .find(|operation| operation.name() == name)
     }
 
     /// The DynamoDB operation's name, as the relay reads it from `X-Amz-Target`.

@@ -19,7 +19,7 @@ const RSS_MIB: u64 = 32;
 const RSS_MIB_HASHING: u64 = 64;
 /// What a warm call may spend beyond the floor's, the SDK's own CPU for the DynamoDB calls it
 /// makes, and (for the hashers) one argon2id hash: our code's part.
-const WARM_CPU_ALLOWANCE: Duration = Duration::from_micros(100);
+pub const WARM_CPU_ALLOWANCE: Duration = Duration::from_micros(100);
 const ZIP_BYTES: u64 = 3_500_000;
 /// get-user's cold start against the Node.js peer's.
 const NODE_COLD_RATIO: f64 = 10.0;
@@ -134,7 +134,7 @@ fn init(m: &Measurement, floor: &Measurement) -> Verdict {
 }
 
 /// The floor's figures taken beside `m`'s cold starts when there are some, else its own run's.
-fn beside<'a>(paired: &'a [Duration], alone: &'a [Duration]) -> &'a [Duration] {
+pub fn beside<'a>(paired: &'a [Duration], alone: &'a [Duration]) -> &'a [Duration] {
     if paired.is_empty() { alone } else { paired }
 }
 
@@ -150,6 +150,12 @@ fn said_beside(m: &Measurement) -> &'static str {
 pub fn metrics_off<'a>(run: &Run<'a>, m: &Measurement) -> Option<&'a Measurement> {
     let name = format!("{} {}", m.name, crate::measure::METRICS_OFF);
     run.metrics_off.iter().find(|off| off.name == name)
+}
+
+/// The floor's CPU per warm call to hold `m` against: the floor's loop that took turns with
+/// `m`'s, when there was one, else the floor's own.
+pub fn floor_cpu(m: &Measurement, floor: &Measurement) -> Duration {
+    m.beside_cpu_per_warm.unwrap_or(floor.cpu_per_warm)
 }
 
 /// CPU per warm call with metrics on, to hold against `off`'s: the metrics-on loop that took
@@ -299,8 +305,7 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
         &m.warm_response_bytes,
         m.beside_sdk.as_ref(),
     );
-    // The floor's warm loop that took turns with this one, when there was one.
-    let floor_cpu = m.beside_cpu_per_warm.unwrap_or(floor.cpu_per_warm);
+    let floor_cpu = floor_cpu(m, floor);
     let budget = floor_cpu + sdk_cpu + hashing + WARM_CPU_ALLOWANCE;
     let micros = |d: Duration| d.as_micros();
     Verdict {
@@ -557,12 +562,17 @@ mod tests {
         );
     }
 
+    /// The SDK loop alone said `micros` a GetItem, and nothing else.
+    fn get_item_at(micros: u64) -> SdkCost {
+        SdkCost {
+            per_call: [("GetItem".to_owned(), us(micros))].into(),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn warm_loops_taken_in_turn_are_what_warm_budgets_compare() {
-        let sdk = SdkCost {
-            per_call: [("GetItem".to_owned(), us(230))].into(),
-            ..Default::default()
-        };
+        let sdk = get_item_at(230);
         // The floor alone at the run's start (70) is not what get-user is held to when a floor
         // took turns with it (120): 120 + 230 + 100 = 450.
         let floor = warm("floor", 70, &[]);
@@ -594,10 +604,7 @@ mod tests {
     fn the_sdk_loop_taken_in_turn_is_what_the_warm_budget_charges() {
         // The loop alone, after the functions, said 230 µs a GetItem; in turn with get-user,
         // a round of its one GetItem cost 300: 120 + 300 + 100 = 520.
-        let sdk = SdkCost {
-            per_call: [("GetItem".to_owned(), us(230))].into(),
-            ..Default::default()
-        };
+        let sdk = get_item_at(230);
         let floor = warm("floor", 70, &[]);
         let get_user = |cpu| Measurement {
             beside_cpu_per_warm: Some(us(120)),

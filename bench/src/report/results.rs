@@ -77,29 +77,24 @@ pub fn observability_table(run: &Run) -> String {
 }
 
 /// What lambda_http's API Gateway handling takes before any route's code runs: the floor with
-/// it, against the floor started and looped in turn with it. Empty when not measured.
+/// it, against the floor started and looped in turn with it.
 pub fn http_floor_paragraph(run: &Run) -> String {
-    let Some(http) = run.http_floor else {
-        return String::new();
-    };
-    let floor = run.floor();
-    let floor_cpu = http.beside_cpu_per_warm.unwrap_or(floor.cpu_per_warm);
-    let floor_init = if http.beside_init.is_empty() {
-        &floor.init
-    } else {
-        &http.beside_init
-    };
+    use super::budgets::{WARM_CPU_ALLOWANCE, beside, floor_cpu};
+    let (http, floor) = (run.http_floor, run.floor());
+    let floor_cpu = floor_cpu(http, floor);
+    let floor_init = beside(&http.beside_init, &floor.init);
     let added = http.cpu_per_warm.as_micros() as i128 - floor_cpu.as_micros() as i128;
     format!(
         "### lambda_http's part\n\n\
          The floor again with lambda_http's API Gateway handling (`bench/floor-http`: each of get-product's \
          events parsed into a request, a fixed product-sized JSON answer with our six response headers turned \
          back into API Gateway's response, nothing else), its cold starts and warm loop in turn with the floor's: \
-         **{} µs a warm call against the floor's {} µs, {added:+} µs** before any route's code runs, of the 100 µs \
+         **{} µs a warm call against the floor's {} µs, {added:+} µs** before any route's code runs, of the {} µs \
          each route's warm-CPU budget allows beyond the floor and the SDK; init p50 {:.2} against {:.2} ms, \
          peak RSS {:.1} MiB.\n\n",
         http.cpu_per_warm.as_micros(),
         floor_cpu.as_micros(),
+        WARM_CPU_ALLOWANCE.as_micros(),
         p50(&http.init),
         p50(floor_init),
         mib(http.peak_rss_kib),
