@@ -6,6 +6,10 @@
 //! …/invocation/{id}/response`, `…/invocation/{id}/error` and `…/init/error` are reported with
 //! the instant they arrived.
 //!
+//! A holding emulator (`Emulator::holding`) keeps each `202` to a posted response back for a
+//! while, so the process sleeps in the middle of its call as a function does on DynamoDB: the
+//! floor taking turns with a function is measured waiting as long as the function's calls do.
+//!
 //! The harness starts one emulator (its own port) per function process, so nothing a killed
 //! process sent late (a `GET /next` still in a socket buffer) can be mistaken for the next
 //! process's. Dropping the emulator stops its threads.
@@ -57,6 +61,12 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Self {
+        Self::holding(Duration::ZERO)
+    }
+
+    /// An emulator that answers each posted response `hold` after it arrived (it is reported at
+    /// once).
+    pub fn holding(hold: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("the emulator binds a port");
         let address = listener.local_addr().expect("bound").to_string();
         let (report, happenings) = channel();
@@ -68,7 +78,7 @@ impl Emulator {
                     return;
                 }
                 let report = report.clone();
-                std::thread::spawn(move || serve(stream, &report));
+                std::thread::spawn(move || serve(stream, &report, hold));
             }
         });
         Self {
@@ -99,7 +109,7 @@ struct Request {
     body: Vec<u8>,
 }
 
-fn serve(stream: TcpStream, report: &Sender<Happening>) {
+fn serve(stream: TcpStream, report: &Sender<Happening>, hold: Duration) {
     let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else {
         return;
@@ -127,6 +137,7 @@ fn serve(stream: TcpStream, report: &Sender<Happening>) {
                     request_id: (*id).to_owned(),
                     body: request.body,
                 });
+                std::thread::sleep(hold);
                 accepted()
             }
             ("POST", ["invocation", id, "error"]) => {
@@ -334,6 +345,29 @@ mod tests {
             panic!("expected an init error");
         };
         assert_eq!(request_id, None);
+    }
+
+    #[test]
+    fn a_holding_emulator_reports_a_response_at_once_and_accepts_it_after_the_hold() {
+        let hold = Duration::from_millis(300);
+        let emulator = Emulator::holding(hold);
+        let mut stream = TcpStream::connect(&emulator.address).unwrap();
+        let posted = Instant::now();
+        let answering = std::thread::spawn(move || {
+            let answer = exchange(
+                &mut stream,
+                "POST /2018-06-01/runtime/invocation/r-1/response HTTP/1.1\r\ncontent-length: 2\r\n\r\n{}",
+            );
+            (answer, posted.elapsed())
+        });
+        let Some(Happening::Response { at, .. }) = emulator.next_happening(Duration::from_secs(5))
+        else {
+            panic!("expected a response");
+        };
+        assert!(at - posted < hold, "reported {:?} after posting", at - posted);
+        let (answer, took) = answering.join().unwrap();
+        assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+        assert!(took >= hold, "accepted after {took:?}");
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct Measurement {
     pub beside_cold: Vec<Duration>,
     /// CPU per warm call of the subject whose warm loop took turns with this one's, block by block.
     pub beside_cpu_per_warm: Option<Duration>,
+    /// How long each of those calls was held waiting (`Emulator::holding`): beside the floor,
+    /// as long as this subject's warm call waits on DynamoDB ([`call_wait`]); else zero.
+    pub beside_held: Duration,
     /// The SDK loop's CPU for a round of this subject's warm DynamoDB calls, taking turns with
     /// its warm loop too (`measure_beside_floor`).
     pub beside_sdk: Option<InTurn>,
@@ -178,6 +181,13 @@ fn measure_with(
                 let database = database::address();
                 sdk::Turns::start(dir, database, table, &m.warm_calls, &m.warm_call_waits)
             });
+            // The floor (with the SDK loop) waits as long as the function's calls: a process
+            // that sleeps mid-call pays for it in CPU here (bench/notes.md, "Waiting slows
+            // everything"), the floor's runtime code as much as the function's.
+            m.beside_held = match sdk_loop_dir {
+                Some(_) => call_wait(&m.warm_calls, &m.warm_call_waits),
+                None => Duration::ZERO,
+            };
             warm_loops_in_turn(subject, other, sdk, table, &mut ids, &mut m);
         }
         None => warm_loop(subject, table, &mut ids, &mut m),
@@ -276,6 +286,15 @@ fn cold_starts(
         .collect();
     m.warm_request_bytes = median_by_operation(&sent);
     m.warm_response_bytes = median_by_operation(&read);
+}
+
+/// How long a warm call waits on DynamoDB: each operation's median wait, as many times as a
+/// warm call makes it.
+pub fn call_wait(calls: &Calls, waits: &Holds) -> Duration {
+    calls
+        .iter()
+        .filter_map(|(operation, count)| Some(*waits.get(operation)? * *count as u32))
+        .sum()
 }
 
 /// One cold start of `other` answering `event`: its init and its cold start. It reaches
@@ -377,7 +396,7 @@ fn most_often(counts: Vec<Calls>) -> Calls {
 /// One process, straight to DynamoDB Local: the first event warms it up, the rest are timed,
 /// with its CPU time over them and its peak RSS after.
 fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) {
-    let mut process = WarmProcess::start(subject, table, ids, m);
+    let mut process = WarmProcess::start(subject, table, ids, m, Duration::ZERO);
     while process.block(ids, m) {}
     process.finish(subject, m);
 }
@@ -395,8 +414,9 @@ fn warm_loops_in_turn(
     m: &mut Measurement,
 ) {
     let (mut theirs, mut their_ids) = (Measurement::default(), RequestIds::new(other));
-    let mut ours = WarmProcess::start(subject, table, ids, m);
-    let mut beside = WarmProcess::start(other, table, &mut their_ids, &mut theirs);
+    let mut ours = WarmProcess::start(subject, table, ids, m, Duration::ZERO);
+    let held = m.beside_held;
+    let mut beside = WarmProcess::start(other, table, &mut their_ids, &mut theirs, held);
     while ours.block(ids, m) {
         beside.block(&mut their_ids, &mut theirs);
         if let Some(sdk) = sdk.as_mut() {
@@ -436,10 +456,19 @@ struct WarmProcess<'a> {
 }
 
 impl<'a> WarmProcess<'a> {
-    /// `subject`'s process, its first event answered (untimed).
-    fn start(subject: &'a Subject, table: &str, ids: &mut RequestIds, m: &mut Measurement) -> Self {
-        let (emulator, env) = prepare(
+    /// `subject`'s process, its first event answered (untimed); each answer it posts is
+    /// accepted `hold` later.
+    fn start(
+        subject: &'a Subject,
+        table: &str,
+        ids: &mut RequestIds,
+        m: &mut Measurement,
+        hold: Duration,
+    ) -> Self {
+        let emulator = Emulator::holding(hold);
+        let env = lambda_env(
             subject,
+            &emulator.address,
             table,
             &database::endpoint(),
             &secret_store_endpoint(),
@@ -688,6 +717,21 @@ mod tests {
             vec![Duration::from_micros(1), Duration::from_micros(3)],
             "whole blocks only, each its own calls' CPU"
         );
+    }
+
+    #[test]
+    fn a_warm_call_waits_each_operation_as_often_as_it_makes_it() {
+        let ms = Duration::from_millis;
+        let waits = Holds::from([
+            ("GetItem".to_owned(), ms(1)),
+            ("TransactWriteItems".to_owned(), ms(4)),
+            ("Query".to_owned(), ms(9)),
+        ]);
+        let made = calls(&[("GetItem", 2), ("TransactWriteItems", 1)]);
+        assert_eq!(call_wait(&made, &waits), ms(6), "no Query made, none waited");
+        assert_eq!(call_wait(&calls(&[]), &waits), Duration::ZERO);
+        // An operation with no wait on record (never seen in a second request) adds nothing.
+        assert_eq!(call_wait(&calls(&[("PutItem", 1)]), &waits), Duration::ZERO);
     }
 
     #[test]

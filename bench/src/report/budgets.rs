@@ -292,7 +292,8 @@ fn rss(m: &Measurement) -> Verdict {
 /// (counted by the relay, each at its operation's CPU from the bare client loop, both in this
 /// run, and for response bytes beyond the loop's usual call at the rate the loop read pages
 /// at: `SdkCost::of_calls`), one argon2id hash for the hashers (a warm process's, as `hashing::hash_times` times
-/// it), and 100 µs of ours. The floor's is its warm loop's that took turns with this one.
+/// it), and 100 µs of ours. The floor's is its warm loop's that took turns with this one, its
+/// calls held as long as this one's wait on DynamoDB (`Measurement::beside_held`).
 fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Duration) -> Verdict {
     let hashing = if HASHING.contains(&m.name.as_str()) {
         warm_hash
@@ -315,11 +316,7 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
             m.name,
             micros(m.cpu_per_warm),
             micros(floor_cpu),
-            if m.beside_cpu_per_warm.is_some() {
-                " (in turn with it)"
-            } else {
-                ""
-            },
+            floor_said(m, floor),
             micros(sdk_cpu),
             calls_said(m, sdk),
             if hashing.is_zero() {
@@ -329,6 +326,20 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
             },
             micros(WARM_CPU_ALLOWANCE),
             micros(budget)
+        ),
+    }
+}
+
+/// " (in turn with it, each call held 4.3 ms …; 87 alone)", or nothing for the floor alone.
+fn floor_said(m: &Measurement, floor: &Measurement) -> String {
+    match (m.beside_cpu_per_warm, m.beside_held.is_zero()) {
+        (None, _) => String::new(),
+        (Some(_), true) => " (in turn with it)".to_owned(),
+        (Some(_), false) => format!(
+            " (in turn with it, each call held {:.1} ms, as long as the function's wait on \
+             DynamoDB; {} alone, unheld)",
+            ms(m.beside_held),
+            floor.cpu_per_warm.as_micros()
         ),
     }
 }
@@ -598,6 +609,27 @@ mod tests {
         assert!(observability_cpu(&on, &off(330)).met);
         assert!(!observability_cpu(&on, &off(331)).met);
         assert!(!observability_cpu(&on, &warm("get-user (metrics off)", 300, &[])).met);
+    }
+
+    #[test]
+    fn a_held_floor_is_said_with_its_hold_and_its_figure_alone() {
+        let sdk = get_item_at(230);
+        let floor = warm("floor", 70, &[]);
+        let get_user = Measurement {
+            beside_cpu_per_warm: Some(us(140)),
+            beside_held: Duration::from_micros(1_250),
+            ..warm("get-user", 470, &[("GetItem", 1)])
+        };
+        // The held floor's 140, not the floor's 70 alone: 140 + 230 + 100 = 470.
+        let verdict = warm_cpu(&get_user, &floor, &sdk, Duration::ZERO);
+        assert!(verdict.met, "{}", verdict.what);
+        assert!(
+            verdict.what.contains(
+                "floor 140 (in turn with it, each call held 1.2 ms, as long as the function's wait on DynamoDB; 70 alone, unheld)"
+            ),
+            "{}",
+            verdict.what
+        );
     }
 
     #[test]
