@@ -364,7 +364,11 @@ mod tests {
         else {
             panic!("expected a response");
         };
-        assert!(at - posted < hold, "reported {:?} after posting", at - posted);
+        assert!(
+            at - posted < hold,
+            "reported {:?} after posting",
+            at - posted
+        );
         let (answer, took) = answering.join().unwrap();
         assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
         assert!(took >= hold, "accepted after {took:?}");

@@ -55,3 +55,86 @@ pub async fn hash_times(app: &TestApp, samples: usize) -> Vec<Duration> {
     }
     times
 }
+
+/// Hashes timed between a hasher's warm blocks, a few each turn (`measure::warm_loops_in_turn`),
+/// so the hash its budget adds met the machine at the same moments as the function's own, as
+/// the floor's and the SDK loop's calls do. Wall time, as [`hash_times`].
+pub struct InTurn {
+    /// Always `Some` until dropped (see `Drop`).
+    runtime: Option<tokio::runtime::Runtime>,
+    hasher: shared::auth::PasswordHasher,
+    password: Password,
+    pub times: Vec<Duration>,
+}
+
+/// Hashes timed each turn: one, as a function hashes once between waits on DynamoDB. A second
+/// straight after finds the 19 MiB it fills still in the L3 cache, which a function's does not
+/// (bench/notes.md, "The hash, in turn").
+pub const HASHES_PER_TURN: usize = 1;
+
+impl InTurn {
+    /// A hasher that has hashed once (its working memory taken), as a warm function's has.
+    pub fn new() -> Self {
+        let mut hashes = Self {
+            runtime: Some(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime"),
+            ),
+            hasher: shared::auth::PasswordHasher::new(),
+            password: Password::parse("a long bench password".to_owned()).expect("valid"),
+            times: Vec::new(),
+        };
+        hashes.time(1);
+        hashes.times.clear();
+        hashes
+    }
+
+    /// Times `count` hashes, one after another.
+    pub fn time(&mut self, count: usize) {
+        // On a thread of its own: the harness's callers run inside its multi-thread runtime,
+        // where this runtime's `block_on` may not be called.
+        let Self {
+            runtime,
+            hasher,
+            password,
+            times,
+        } = self;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let runtime = runtime.as_ref().expect("not dropped");
+                for _ in 0..count {
+                    let started = Instant::now();
+                    runtime.block_on(hasher.hash(password)).expect("hashes");
+                    times.push(started.elapsed());
+                }
+            });
+        });
+    }
+}
+
+impl Drop for InTurn {
+    fn drop(&mut self) {
+        // Dropped inside the harness's runtime, where a runtime may not be dropped by waiting.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn hashes_are_timed_in_turn_from_inside_the_harness_runtime() {
+        let mut hashes = InTurn::new();
+        assert!(hashes.times.is_empty(), "the first, untimed hash is not kept");
+        hashes.time(2);
+        hashes.time(1);
+        assert_eq!(hashes.times.len(), 3);
+        assert!(hashes.times.iter().all(|time| !time.is_zero()));
+        drop(hashes);
+    }
+}

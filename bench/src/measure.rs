@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use crate::database;
 use crate::emulator::{Emulator, Happening, Invocation};
+use crate::functions::HASHING;
+use crate::hashing;
 use crate::process::{Running, lambda_env, spawn};
 use crate::procfs::{
     cpu_time, minor_faults, status_kib, user_and_kernel_ticks, wait_for_quiet_machine,
@@ -71,6 +73,9 @@ pub struct Measurement {
     pub beside_cold: Vec<Duration>,
     /// CPU per warm call of the subject whose warm loop took turns with this one's, block by block.
     pub beside_cpu_per_warm: Option<Duration>,
+    /// argon2id hashes timed between this hasher's warm blocks (`hashing::InTurn`), one turn
+    /// after another; empty for the functions that do not hash.
+    pub beside_hashes: Vec<Duration>,
     /// How long each of those calls was held waiting (`Emulator::holding`): beside the floor,
     /// as long as this subject's warm call waits on DynamoDB ([`call_wait`]); else zero.
     pub beside_held: Duration,
@@ -188,7 +193,9 @@ fn measure_with(
                 Some(_) => call_wait(&m.warm_calls, &m.warm_call_waits),
                 None => Duration::ZERO,
             };
-            warm_loops_in_turn(subject, other, sdk, table, &mut ids, &mut m);
+            // The hashers' budgets add a hash: timed in the same turns, beside the floor.
+            let time_hashes = sdk_loop_dir.is_some() && HASHING.contains(&subject.name.as_str());
+            warm_loops_in_turn(subject, other, sdk, time_hashes, table, &mut ids, &mut m);
         }
         None => warm_loop(subject, table, &mut ids, &mut m),
     }
@@ -401,14 +408,16 @@ fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measu
     process.finish(subject, m);
 }
 
-/// `subject`'s warm loop and `other`'s (and the SDK loop's, when given), a block of calls each
-/// in turn, so that what the budgets compare meets the machine at the same moments
-/// (bench/notes.md, "Warm CPU: in turn"). `other`'s CPU per warm call goes in
-/// `m.beside_cpu_per_warm`, the SDK loop's in `m.beside_sdk`; they stop with `subject`'s.
+/// `subject`'s warm loop and `other`'s (and the SDK loop's, when given, and a few argon2id
+/// hashes when `time_hashes`), a block of calls each in turn, so that what the budgets compare
+/// meets the machine at the same moments (bench/notes.md, "Warm CPU: in turn"). `other`'s CPU
+/// per warm call goes in `m.beside_cpu_per_warm`, the SDK loop's in `m.beside_sdk`, the hashes
+/// in `m.beside_hashes`; they stop with `subject`'s.
 fn warm_loops_in_turn(
     subject: &Subject,
     other: &Subject,
     mut sdk: Option<sdk::Turns>,
+    time_hashes: bool,
     table: &str,
     ids: &mut RequestIds,
     m: &mut Measurement,
@@ -417,12 +426,25 @@ fn warm_loops_in_turn(
     let mut ours = WarmProcess::start(subject, table, ids, m, Duration::ZERO);
     let held = m.beside_held;
     let mut beside = WarmProcess::start(other, table, &mut their_ids, &mut theirs, held);
+    let mut hashes = time_hashes.then(hashing::InTurn::new);
     while ours.block(ids, m) {
         beside.block(&mut their_ids, &mut theirs);
         if let Some(sdk) = sdk.as_mut() {
             sdk.block();
         }
+        if let Some(hashes) = hashes.as_mut() {
+            hashes.time(hashing::HASHES_PER_TURN);
+        }
     }
+    if let Some(hashes) = hashes.as_ref()
+        && std::env::var_os("BENCH_SHOW_BLOCKS").is_some()
+    {
+        let shown: Vec<u128> = hashes.times.iter().map(Duration::as_micros).collect();
+        eprintln!("[bench] argon2id in turn with {}, µs: {shown:?}", subject.name);
+    }
+    m.beside_hashes = hashes
+        .map(|mut hashes| std::mem::take(&mut hashes.times))
+        .unwrap_or_default();
     ours.finish(subject, m);
     beside.finish(other, &mut theirs);
     if let Some(sdk) = sdk {
@@ -728,7 +750,11 @@ mod tests {
             ("Query".to_owned(), ms(9)),
         ]);
         let made = calls(&[("GetItem", 2), ("TransactWriteItems", 1)]);
-        assert_eq!(call_wait(&made, &waits), ms(6), "no Query made, none waited");
+        assert_eq!(
+            call_wait(&made, &waits),
+            ms(6),
+            "no Query made, none waited"
+        );
         assert_eq!(call_wait(&calls(&[]), &waits), Duration::ZERO);
         // An operation with no wait on record (never seen in a second request) adds nothing.
         assert_eq!(call_wait(&calls(&[("PutItem", 1)]), &waits), Duration::ZERO);

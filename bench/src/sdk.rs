@@ -220,6 +220,10 @@ impl Turns {
     pub fn finish(mut self) -> (Option<InTurn>, Option<String>) {
         drop(self.stdin);
         let _ = self.child.wait();
+        if std::env::var_os("BENCH_SHOW_BLOCKS").is_some() {
+            let shown: Vec<u128> = self.blocks.iter().map(Duration::as_micros).collect();
+            eprintln!("[bench] sdk-loop in turn: CPU per round by block, µs: {shown:?}");
+        }
         let in_turn = match (self.round, self.blocks.is_empty()) {
             (Some(round), false) if !round.is_empty() => Some(InTurn {
                 per_round: median(&self.blocks),

@@ -14,7 +14,9 @@
 //!
 //! For diagnosis only, read where a process is spawned ([`crate::process`]): `BENCH_WRAP` and
 //! `BENCH_EXTRA_ENV`; and `BENCH_SHOW_BLOCKS` (any value), which prints each warm loop's CPU
-//! per call block by block and its minor page faults a call ([`crate::measure`]).
+//! per call block by block and its minor page faults a call ([`crate::measure`]), and the SDK
+//! loop's CPU per round block by block when it takes turns ([`crate::sdk`]) and the hashes timed in
+//! turn with a hasher.
 
 use std::path::PathBuf;
 

@@ -291,14 +291,15 @@ fn rss(m: &Measurement) -> Verdict {
 /// A warm call's CPU may be the floor's, the SDK's own for each DynamoDB call the call makes
 /// (counted by the relay, each at its operation's CPU from the bare client loop, both in this
 /// run, and for response bytes beyond the loop's usual call at the rate the loop read pages
-/// at: `SdkCost::of_calls`), one argon2id hash for the hashers (a warm process's, as `hashing::hash_times` times
-/// it), and 100 µs of ours. The floor's is its warm loop's that took turns with this one, its
+/// at: `SdkCost::of_calls`), one argon2id hash for the hashers (a warm process's: the median
+/// of those timed in turn with its blocks, `hashing::InTurn`, else the run's), and 100 µs of ours. The floor's is its warm loop's that took turns with this one, its
 /// calls held as long as this one's wait on DynamoDB (`Measurement::beside_held`).
 fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Duration) -> Verdict {
-    let hashing = if HASHING.contains(&m.name.as_str()) {
-        warm_hash
-    } else {
-        Duration::ZERO
+    // The hashes timed in turn with this function's blocks, when there were (else the run's).
+    let (hashing, hash_in_turn) = match (HASHING.contains(&m.name.as_str()), &m.beside_hashes) {
+        (false, _) => (Duration::ZERO, false),
+        (true, hashes) if hashes.is_empty() => (warm_hash, false),
+        (true, hashes) => (median(hashes), true),
     };
     let sdk_cpu = sdk.of_calls_beside(
         &m.warm_calls,
@@ -322,7 +323,15 @@ fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Dura
             if hashing.is_zero() {
                 String::new()
             } else {
-                format!(" + one argon2id hash {} µs", micros(hashing))
+                format!(
+                    " + one argon2id hash {} µs{}",
+                    micros(hashing),
+                    if hash_in_turn {
+                        " (timed in turn with it)"
+                    } else {
+                        ""
+                    }
+                )
             },
             micros(WARM_CPU_ALLOWANCE),
             micros(budget)
@@ -609,6 +618,49 @@ mod tests {
         assert!(observability_cpu(&on, &off(330)).met);
         assert!(!observability_cpu(&on, &off(331)).met);
         assert!(!observability_cpu(&on, &warm("get-user (metrics off)", 300, &[])).met);
+    }
+
+    #[test]
+    fn a_hasher_is_charged_the_hashes_timed_in_turn_with_it_when_there_were() {
+        let floor = warm("floor", 70, &[]);
+        let sdk = SdkCost::default();
+        let run_hash = us(18_000);
+        let login = |cpu, hashes: &[u64]| Measurement {
+            beside_hashes: hashes.iter().map(|&h| us(h)).collect(),
+            ..warm("login", cpu, &[])
+        };
+        // In turn: the median of 19 000, 20 000, 21 000. 70 + 20 000 + 100 = 20 170.
+        let in_turn = [21_000, 19_000, 20_000];
+        assert!(warm_cpu(&login(20_170, &in_turn), &floor, &sdk, run_hash).met);
+        let verdict = warm_cpu(&login(20_171, &in_turn), &floor, &sdk, run_hash);
+        assert!(!verdict.met);
+        assert!(
+            verdict
+                .what
+                .contains("one argon2id hash 20000 µs (timed in turn with it)"),
+            "{}",
+            verdict.what
+        );
+        // None timed in turn: the run's hash. A function that does not hash is charged none.
+        assert!(warm_cpu(&login(18_170, &[]), &floor, &sdk, run_hash).met);
+        assert!(!warm_cpu(&login(18_171, &[]), &floor, &sdk, run_hash).met);
+        let health = Measurement {
+            beside_hashes: vec![us(20_000)],
+            ..warm("health", 170, &[])
+        };
+        assert!(warm_cpu(&health, &floor, &sdk, run_hash).met);
+        assert!(
+            !warm_cpu(
+                &Measurement {
+                    cpu_per_warm: us(171),
+                    ..health
+                },
+                &floor,
+                &sdk,
+                run_hash
+            )
+            .met
+        );
     }
 
     #[test]
