@@ -56,9 +56,10 @@ pub async fn hash_times(app: &TestApp, samples: usize) -> Vec<Duration> {
     times
 }
 
-/// Hashes timed between a hasher's warm blocks, a few each turn (`measure::warm_loops_in_turn`),
-/// so the hash its budget adds met the machine at the same moments as the function's own, as
-/// the floor's and the SDK loop's calls do. Wall time, as [`hash_times`].
+/// Hashes timed between a hasher's warm blocks, [`HASHES_PER_TURN`] a turn
+/// (`measure::warm_loops_in_turn`), so the hash its budget adds met the machine at the same
+/// moments as the function's own, as the floor's and the SDK loop's calls do. Wall time, as
+/// [`hash_times`].
 pub struct InTurn {
     /// Always `Some` until dropped (see `Drop`).
     runtime: Option<tokio::runtime::Runtime>,
@@ -130,7 +131,10 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn hashes_are_timed_in_turn_from_inside_the_harness_runtime() {
         let mut hashes = InTurn::new();
-        assert!(hashes.times.is_empty(), "the first, untimed hash is not kept");
+        assert!(
+            hashes.times.is_empty(),
+            "the first, untimed hash is not kept"
+        );
         hashes.time(2);
         hashes.time(1);
         assert_eq!(hashes.times.len(), 3);

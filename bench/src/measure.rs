@@ -73,15 +73,15 @@ pub struct Measurement {
     pub beside_cold: Vec<Duration>,
     /// CPU per warm call of the subject whose warm loop took turns with this one's, block by block.
     pub beside_cpu_per_warm: Option<Duration>,
-    /// argon2id hashes timed between this hasher's warm blocks (`hashing::InTurn`), one turn
-    /// after another; empty for the functions that do not hash.
-    pub beside_hashes: Vec<Duration>,
     /// How long each of those calls was held waiting (`Emulator::holding`): beside the floor,
     /// as long as this subject's warm call waits on DynamoDB ([`call_wait`]); else zero.
     pub beside_held: Duration,
     /// The SDK loop's CPU for a round of this subject's warm DynamoDB calls, taking turns with
     /// its warm loop too (`measure_beside_floor`).
     pub beside_sdk: Option<InTurn>,
+    /// argon2id hashes timed between this hasher's warm blocks (`hashing::InTurn`), one a
+    /// turn; empty for the functions that do not hash.
+    pub beside_hashes: Vec<Duration>,
     /// The time DynamoDB Local or the secret store spent answering that cold start (the time
     /// covered by their exchanges, timed by the relays: `relay::waited`), one per cold start,
     /// in the same order.
@@ -408,8 +408,8 @@ fn warm_loop(subject: &Subject, table: &str, ids: &mut RequestIds, m: &mut Measu
     process.finish(subject, m);
 }
 
-/// `subject`'s warm loop and `other`'s (and the SDK loop's, when given, and a few argon2id
-/// hashes when `time_hashes`), a block of calls each in turn, so that what the budgets compare
+/// `subject`'s warm loop and `other`'s (and the SDK loop's, when given, and an argon2id hash
+/// when `time_hashes`), a block of calls each in turn, so that what the budgets compare
 /// meets the machine at the same moments (bench/notes.md, "Warm CPU: in turn"). `other`'s CPU
 /// per warm call goes in `m.beside_cpu_per_warm`, the SDK loop's in `m.beside_sdk`, the hashes
 /// in `m.beside_hashes`; they stop with `subject`'s.
@@ -440,7 +440,10 @@ fn warm_loops_in_turn(
         && std::env::var_os("BENCH_SHOW_BLOCKS").is_some()
     {
         let shown: Vec<u128> = hashes.times.iter().map(Duration::as_micros).collect();
-        eprintln!("[bench] argon2id in turn with {}, µs: {shown:?}", subject.name);
+        eprintln!(
+            "[bench] argon2id in turn with {}, µs: {shown:?}",
+            subject.name
+        );
     }
     m.beside_hashes = hashes
         .map(|mut hashes| std::mem::take(&mut hashes.times))

@@ -84,6 +84,13 @@ pub fn render(run: &Run, table: &str, verdicts: &Verdicts) -> String {
            bigger than the usual one (an order's transaction) the rate the loop sent an order of three lines at; \
            an operation with no rate of its own takes the mean of the others'. The relay counts the request and \
            response bodies of the counted second requests (medians).\n\
+         - **The floor and the hash, in turn**: the floor's warm loop that takes turns with a function has each \
+           of its answers accepted only after as long as the function's warm call waits on DynamoDB (the same \
+           medians, summed over its calls): a process that sleeps mid-call runs slower after it, the floor's \
+           runtime code as much as a function's (bench/notes.md, \"Waiting slows everything\"); each budget line \
+           also gives the floor's own figure, alone and unheld. Beside create-user and login one argon2id hash \
+           is timed a turn, in the harness, and the budget adds their median: hashes timed back to back find \
+           their 19 MiB still in the cache, which a function's, between waits on DynamoDB Local, do not.\n\
          - **warm**: event handed to the waiting `GET /next` → response posted, {warm} sequential invocations \
            on one process after one warm-up call ({warm_hashing} for create-user and login, which hash or verify \
            a password on every call).\n\
