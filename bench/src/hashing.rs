@@ -5,7 +5,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use shared::domain::Password;
-use shared::test_support::TestApp;
 
 /// Set in the environment of the bench's own executable, run as a new process that hashes once.
 pub const FIRST_HASH_MODE: &str = "BENCH_FIRST_HASH";
@@ -14,15 +13,23 @@ pub const FIRST_HASH_MODE: &str = "BENCH_FIRST_HASH";
 /// hasher on a current-thread runtime, its 19 MiB not yet touched, so the page faults of that
 /// memory are in it. Prints the wall time in nanoseconds.
 pub fn first_hash_in_this_process() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let password = Password::parse("a long bench password".to_owned()).expect("valid");
+    let runtime = current_thread_runtime();
     let hasher = shared::auth::PasswordHasher::new();
+    let password = bench_password();
     let started = Instant::now();
     runtime.block_on(hasher.hash(&password)).expect("hashes");
     println!("{}", started.elapsed().as_nanos());
+}
+
+fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+fn bench_password() -> Password {
+    Password::parse("a long bench password".to_owned()).expect("valid")
 }
 
 /// [`first_hash_in_this_process`] in `samples` new processes.
@@ -43,24 +50,12 @@ pub fn first_hash_times(samples: usize) -> Vec<Duration> {
         .collect()
 }
 
-/// Wall time of one argon2id hash at the functions' parameters, in this process (whose hasher
-/// has hashed before: a warm process's hash).
-pub async fn hash_times(app: &TestApp, samples: usize) -> Vec<Duration> {
-    let password = Password::parse("a long bench password".to_owned()).expect("valid");
-    let mut times = Vec::new();
-    for _ in 0..samples {
-        let started = Instant::now();
-        app.app.passwords.hash(&password).await.expect("hashes");
-        times.push(started.elapsed());
-    }
-    times
-}
-
-/// Hashes timed between a hasher's warm blocks, [`HASHES_PER_TURN`] a turn
-/// (`measure::warm_loops_in_turn`), so the hash its budget adds met the machine at the same
-/// moments as the function's own, as the floor's and the SDK loop's calls do. Wall time, as
-/// [`hash_times`].
-pub struct InTurn {
+/// Wall time of argon2id hashes at the functions' parameters, by a hasher that has hashed
+/// before (a warm process's hash), one after another as `time` is called: a few back to back
+/// after each hasher's measurements, or [`HASHES_PER_TURN`] a turn between a hasher's warm
+/// blocks (`measure::warm_loops_in_turn`), so the hash its budget adds met the machine at the
+/// same moments as the function's own, as the floor's and the SDK loop's calls do.
+pub struct WarmHasher {
     /// Always `Some` until dropped (see `Drop`).
     runtime: Option<tokio::runtime::Runtime>,
     hasher: shared::auth::PasswordHasher,
@@ -73,18 +68,13 @@ pub struct InTurn {
 /// (bench/notes.md, "The hash, in turn").
 pub const HASHES_PER_TURN: usize = 1;
 
-impl InTurn {
+impl WarmHasher {
     /// A hasher that has hashed once (its working memory taken), as a warm function's has.
     pub fn new() -> Self {
         let mut hashes = Self {
-            runtime: Some(
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("a runtime"),
-            ),
+            runtime: Some(current_thread_runtime()),
             hasher: shared::auth::PasswordHasher::new(),
-            password: Password::parse("a long bench password".to_owned()).expect("valid"),
+            password: bench_password(),
             times: Vec::new(),
         };
         hashes.time(1);
@@ -92,7 +82,7 @@ impl InTurn {
         hashes
     }
 
-    /// Times `count` hashes, one after another.
+    /// Times `count` more hashes, one after another.
     pub fn time(&mut self, count: usize) {
         // On a thread of its own: the harness's callers run inside its multi-thread runtime,
         // where this runtime's `block_on` may not be called.
@@ -115,7 +105,7 @@ impl InTurn {
     }
 }
 
-impl Drop for InTurn {
+impl Drop for WarmHasher {
     fn drop(&mut self) {
         // Dropped inside the harness's runtime, where a runtime may not be dropped by waiting.
         if let Some(runtime) = self.runtime.take() {
@@ -130,7 +120,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn hashes_are_timed_in_turn_from_inside_the_harness_runtime() {
-        let mut hashes = InTurn::new();
+        let mut hashes = WarmHasher::new();
         assert!(
             hashes.times.is_empty(),
             "the first, untimed hash is not kept"

@@ -79,7 +79,7 @@ pub struct Measurement {
     /// The SDK loop's CPU for a round of this subject's warm DynamoDB calls, taking turns with
     /// its warm loop too (`measure_beside_floor`).
     pub beside_sdk: Option<InTurn>,
-    /// argon2id hashes timed between this hasher's warm blocks (`hashing::InTurn`), one a
+    /// argon2id hashes timed between this hasher's warm blocks (`hashing::WarmHasher`), one a
     /// turn; empty for the functions that do not hash.
     pub beside_hashes: Vec<Duration>,
     /// The time DynamoDB Local or the secret store spent answering that cold start (the time
@@ -426,7 +426,7 @@ fn warm_loops_in_turn(
     let mut ours = WarmProcess::start(subject, table, ids, m, Duration::ZERO);
     let held = m.beside_held;
     let mut beside = WarmProcess::start(other, table, &mut their_ids, &mut theirs, held);
-    let mut hashes = time_hashes.then(hashing::InTurn::new);
+    let mut hashes = time_hashes.then(hashing::WarmHasher::new);
     while ours.block(ids, m) {
         beside.block(&mut their_ids, &mut theirs);
         if let Some(sdk) = sdk.as_mut() {

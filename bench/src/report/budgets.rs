@@ -292,7 +292,7 @@ fn rss(m: &Measurement) -> Verdict {
 /// (counted by the relay, each at its operation's CPU from the bare client loop, both in this
 /// run, and for response bytes beyond the loop's usual call at the rate the loop read pages
 /// at: `SdkCost::of_calls`), one argon2id hash for the hashers (a warm process's: the median
-/// of those timed in turn with its blocks, `hashing::InTurn`, else the run's), and 100 µs of
+/// of those timed in turn with its blocks, `hashing::WarmHasher`, else the run's), and 100 µs of
 /// ours. The floor's is its warm loop's that took turns with this one, its calls held as long
 /// as this one's wait on DynamoDB (`Measurement::beside_held`).
 fn warm_cpu(m: &Measurement, floor: &Measurement, sdk: &SdkCost, warm_hash: Duration) -> Verdict {
