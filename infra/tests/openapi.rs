@@ -258,13 +258,12 @@ fn near_the_limit(limit: usize) -> impl proptest::strategy::Strategy<Value = Str
 }
 
 fn agrees(pattern: &regex::Regex, server_accepts: bool, name: &str) -> Result<(), String> {
-    if pattern.is_match(name) == server_accepts {
+    let schema_accepts = pattern.is_match(name);
+    if schema_accepts == server_accepts {
         return Ok(());
     }
     Err(format!(
-        "schema says {}, server says {}: {name:?}",
-        pattern.is_match(name),
-        server_accepts
+        "schema says {schema_accepts}, server says {server_accepts}: {name:?}"
     ))
 }
 
